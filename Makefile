@@ -1,0 +1,77 @@
+# lep: `make run` serves the app with demo data; `make test` runs the whole suite.
+# Both set up everything they need first (a .venv, the pinned packages, NHS.UK frontend assets).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi:app
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint format install install-dev assets db demo browser worker clean help
+
+help:
+	@echo "make run     set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test    set up and run lint plus the whole test suite"
+	@echo "make lint    ruff (lint and format check) and mypy on lep/"
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lep/static/nhsuk/VERSION: node_modules/.installed scripts/copy_assets.py
+	$(BIN)/python scripts/copy_assets.py
+
+assets: lep/static/nhsuk/VERSION
+install: $(VENV)/.runtime assets
+install-dev: $(VENV)/.dev assets
+
+db: install
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask lep demo
+
+run: demo
+	@echo
+	@echo "lep is starting: open http://127.0.0.1:$(PORT)/ and sign in at http://127.0.0.1:$(PORT)/sign-in"
+	@echo "Database: $${DATABASE_URL:-sqlite:///instance/lep.sqlite3}"
+	@echo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-liberation >/dev/null; }
+
+lint: install-dev
+	$(BIN)/ruff check lep tests config.py wsgi.py scripts migrations
+	$(BIN)/ruff format --check lep tests config.py wsgi.py scripts migrations
+	$(BIN)/mypy lep
+
+format: install-dev
+	$(BIN)/ruff format lep tests config.py wsgi.py scripts migrations
+	$(BIN)/ruff check --fix lep tests config.py wsgi.py scripts migrations
+
+test: install-dev browser lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/flask lep worker
+
+clean:
+	rm -rf $(VENV) node_modules lep/static/nhsuk lep/static/assets .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,120 @@
+"""Configuration, read from the environment only.
+
+Config is the embedded default (SQLite, outbox email, in-process jobs, BACS-file payments);
+Development, Test and Production adjust it. Pick one with LEP_CONFIG (default: development).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("LEP_INSTANCE_PATH", BASE_DIR / "instance"))
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'lep.sqlite3'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    ENV_NAME = "default"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Example NHS Trust")
+    SERVICE_NAME = os.environ.get("SERVICE_NAME", "Lived experience roles")
+    SERVER_NAME_FOR_EMAIL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Request bodies larger than this get a 413 page (uploads are at most 10 MB).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))
+
+    # Email: "outbox" stores every message in a table and logs it; "smtp" sends it.
+    MAIL_PROVIDER = os.environ.get("MAIL_PROVIDER", "outbox")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "lep@example.org")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+
+    # Jobs: "inline" runs them in the request; "rq" queues them on Redis for `flask lep worker`.
+    JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "inline")
+    RQ_QUEUE_NAME = os.environ.get("RQ_QUEUE_NAME", "lep")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+
+    # Links in emails: how long they work.
+    EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 2 * 3600
+    INVITE_MAX_AGE = 7 * 24 * 3600
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: no lost half-typed forms
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "http"
+    HSTS = False
+
+    API_TITLE = "lep API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") and _database_url() or "sqlite://"
+    MAIL_PROVIDER = "outbox"
+    JOB_QUEUE = "inline"
+    RATELIMIT_STORAGE_URI = "memory://"
+    SECRET_KEY = "test-secret-key"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "default": Config,
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

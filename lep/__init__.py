@@ -1,0 +1,116 @@
+"""lep: recruit and pay people with lived experience. create_app() builds the Flask app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from config import CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
+
+
+class ConfigError(RuntimeError):
+    """The app refuses to start with this configuration."""
+
+
+def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    register_config(app, config, overrides)
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app: Flask, config: str | type[Config] | None, overrides: dict) -> None:
+    if config is None:
+        config = os.environ.get("LEP_CONFIG", "development")
+    if isinstance(config, str):
+        if config not in CONFIGS:
+            raise ConfigError(f"unknown LEP_CONFIG {config!r}: use one of {sorted(CONFIGS)}")
+        config = CONFIGS[config]
+    app.config.from_object(config)
+    app.config.update(overrides)
+    if app.config["ENV_NAME"] == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if key == DEFAULT_SECRET_KEY or len(key) < 32:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_templates(app: Flask) -> None:
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [
+                FileSystemLoader(os.path.join(app.root_path, "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        "autoescape": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
+    from lep import filters
+
+    filters.register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from lep.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from lep import models  # noqa: F401  (every table, for Alembic)
+    from lep.accounts import auth  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lep.accounts.views import bp as accounts_bp
+    from lep.accounts.staff_views import bp as staff_bp
+    from lep.api import register_api
+    from lep.audit.views import bp as audit_bp
+    from lep.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(audit_bp)
+    register_api(app)
+
+
+def register_security(app: Flask) -> None:
+    from lep import security
+
+    security.register(app)
+
+
+def register_errors(app: Flask) -> None:
+    from lep import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from lep import commands
+
+    app.cli.add_command(commands.lep_cli)

@@ -1,0 +1,216 @@
+"""Sign in and out, register, confirm email, reset password, accept an invite, my account."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+
+from lep.access import public, signed_in
+from lep.accounts import forms, services
+from lep.accounts.tokens import LinkError, read_link_token
+from lep.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only local paths: never send someone to another site after signing in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _home_for(user) -> str:  # type: ignore[no-untyped-def]
+    return url_for("main.dashboard")
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = forms.LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        if user is None:
+            form.email.errors = list(form.email.errors) + [
+                "Enter a correct email address and password"
+            ]
+        else:
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@public
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def register() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    form = forms.RegisterForm()
+    if form.validate_on_submit():
+        services.register_applicant(
+            form.full_name.data or "", form.email.data or "", form.password.data or ""
+        )
+        return render_template("accounts/check_email.html", email=form.email.data, purpose="register")
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/confirm-email/<token>")
+@public
+def confirm_email(token: str) -> ResponseReturnValue:
+    try:
+        services.confirm_email(token)
+    except LinkError as exc:
+        return render_template("accounts/link_problem.html", reason=exc.reason, purpose="confirm"), 400
+    flash("Your email address is confirmed.", "success")
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/confirm-email/send", methods=["POST"])
+@signed_in
+def resend_confirmation() -> ResponseReturnValue:
+    form = forms.ResendConfirmationForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(current_user._get_current_object())
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+    return redirect(url_for("main.dashboard"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
+    try:
+        user = read_link_token(token, purpose)
+    except LinkError as exc:
+        return render_template("accounts/link_problem.html", reason=exc.reason, purpose=purpose), 400
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            if purpose == "invite":
+                user = services.accept_invite(token, form.password.data or "")
+            else:
+                user = services.reset_password(token, form.password.data or "")
+        except LinkError as exc:
+            return render_template("accounts/link_problem.html", reason=exc.reason, purpose=purpose), 400
+        session.clear()
+        login_user(user)
+        flash("Your password has been saved.", "success")
+        return redirect(_home_for(user))
+    return render_template("accounts/set_password.html", form=form, purpose=purpose, user=user)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> ResponseReturnValue:
+    return _set_password_page(token, "reset")
+
+
+@bp.route("/accept-invite/<token>", methods=["GET", "POST"])
+@public
+def accept_invite(token: str) -> ResponseReturnValue:
+    return _set_password_page(token, "invite")
+
+
+@bp.route("/account")
+@signed_in
+def account() -> ResponseReturnValue:
+    tokens = services.user_tokens(current_user) if current_user.is_staff else []
+    return render_template(
+        "accounts/account.html",
+        tokens=tokens,
+        token_form=forms.ApiTokenForm(),
+        revoke_form=forms.ConfirmForm(),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password() -> ResponseReturnValue:
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user._get_current_object(),
+                form.current_password.data or "",
+                form.password.data or "",
+            )
+        except services.AccountError as exc:
+            form.current_password.errors = [exc.message]
+        else:
+            # The session version moved on: sign this session in again so it stays.
+            login_user(current_user._get_current_object())
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/api-tokens", methods=["POST"])
+@signed_in
+def create_api_token() -> ResponseReturnValue:
+    form = forms.ApiTokenForm()
+    if not current_user.is_staff:
+        return redirect(url_for("accounts.account"))
+    if form.validate_on_submit():
+        new = services.create_api_token(current_user._get_current_object(), form.name.data or "")
+        return render_template("accounts/api_token_created.html", new=new)
+    tokens = services.user_tokens(current_user)
+    return render_template(
+        "accounts/account.html", tokens=tokens, token_form=form, revoke_form=forms.ConfirmForm()
+    ), 400
+
+
+@bp.route("/account/api-tokens/<int:token_id>/revoke", methods=["POST"])
+@signed_in
+def revoke_api_token(token_id: int) -> ResponseReturnValue:
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke_api_token(current_user._get_current_object(), token_id)
+        except services.AccountError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("The token has been revoked. Anything using it can no longer sign in.", "success")
+    return redirect(url_for("accounts.account"))

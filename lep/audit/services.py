@@ -1,0 +1,62 @@
+"""audit.record(): the one way to write an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from lep.audit.models import AuditEvent
+from lep.extensions import db
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def record(
+    action: str,
+    subject_type: str,
+    subject_id: int | str | None = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor: Any = None,
+    actor_label: str | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (the caller commits)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if actor is not None and getattr(actor, "is_authenticated", True) and hasattr(actor, "id"):
+        actor_id = actor.id
+        label = actor_label or actor.email
+    else:
+        actor_id = None
+        label = actor_label or ("anonymous" if has_request_context() else "system")
+    event = AuditEvent(
+        actor_id=actor_id,
+        actor_label=label,
+        action=action,
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,75 @@
+"""`flask lep ...` commands: create-admin, demo, worker."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lep.extensions import db
+
+
+@click.group("lep")
+def lep_cli() -> None:
+    """lep administration commands."""
+
+
+@lep_cli.command("create-admin")
+@click.option("--email", prompt=True, help="Their email address; they sign in with it.")
+@click.option("--name", "full_name", prompt="Full name", help="Their full name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="LEP_ADMIN_PASSWORD",
+    help="At least 10 characters (or set LEP_ADMIN_PASSWORD).",
+)
+@with_appcontext
+def create_admin(email: str, full_name: str, password: str) -> None:
+    """Make the first administrator account."""
+    from lep.accounts.forms import PASSWORD_MIN
+    from lep.accounts.services import AccountError
+    from lep.accounts.services import create_admin as make
+
+    if len(password) < PASSWORD_MIN:
+        raise click.BadParameter(f"must be {PASSWORD_MIN} characters or more", param_hint="--password")
+    try:
+        user = make(full_name, email, password)
+    except AccountError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Administrator {user.email} created. Sign in at /sign-in.")
+
+
+@lep_cli.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Seed demo data (idempotent: running it twice changes nothing)."""
+    from lep.demo import seed
+
+    accounts = seed()
+    password = current_app.config["DEMO_PASSWORD"]
+    click.echo("Demo accounts (password for all: %s):" % password)
+    for email, roles in accounts:
+        click.echo(f"  {email:<32} {', '.join(roles)}")
+
+
+@lep_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run background jobs from Redis (needs REDIS_URL)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("Set REDIS_URL to run a worker; without it jobs run in-process.")
+    from redis import Redis
+    from rq import SimpleWorker, Worker
+
+    connection = Redis.from_url(url)
+    # SimpleWorker runs jobs in this process, inside this app context; Worker forks per job.
+    cls = SimpleWorker if os.environ.get("LEP_WORKER_SIMPLE", "1") == "1" else Worker
+    w = cls([current_app.config["RQ_QUEUE_NAME"]], connection=connection)
+    w.work(burst=burst)
+    db.session.remove()

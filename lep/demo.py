@@ -1,0 +1,44 @@
+"""Demo data for `make run`: one account per role. Later steps add roles, claims and payments."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from lep import audit
+from lep.access import ROLES
+from lep.accounts.auth import hash_password
+from lep.accounts.models import User
+from lep.db import utcnow
+from lep.extensions import db
+
+DEMO_USERS = [
+    ("applicant@example.org", "Alex Applicant", {"applicant"}),
+    ("partner@example.org", "Priya Partner", {"partner"}),
+    ("panel@example.org", "Pat Panel", {"panel"}),
+    ("hr@example.org", "Harriet HR", {"hr"}),
+    ("finance@example.org", "Fin Finance", {"finance"}),
+    ("admin@example.org", "Ada Admin", {"admin"}),
+]
+
+
+def seed() -> list[tuple[str, list[str]]]:
+    password = current_app.config["DEMO_PASSWORD"]
+    created = []
+    for email, name, roles in DEMO_USERS:
+        assert roles <= set(ROLES)
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(
+                email=email,
+                full_name=name,
+                password_hash=hash_password(password),
+                email_confirmed_at=utcnow(),
+            )
+            user.set_roles(roles)
+            db.session.add(user)
+            db.session.flush()
+            audit.record("user.demo_seeded", "user", user.id, after={"roles": sorted(roles)}, actor_label="demo")
+        created.append((email, sorted(roles)))
+    db.session.commit()
+    return created

@@ -1,0 +1,1 @@
+"""Public pages that belong to no single step: home, dashboard, accessibility statement."""

@@ -1,0 +1,1 @@
+"""Notifications: every message to a person. Email goes through a provider chosen by config."""
