@@ -85,8 +85,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from lep.accounts.views import bp as accounts_bp
     from lep.accounts.staff_views import bp as staff_bp
+    from lep.accounts.views import bp as accounts_bp
     from lep.api import register_api
     from lep.audit.views import bp as audit_bp
     from lep.main.views import bp as main_bp

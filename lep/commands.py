@@ -35,7 +35,9 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     from lep.accounts.services import create_admin as make
 
     if len(password) < PASSWORD_MIN:
-        raise click.BadParameter(f"must be {PASSWORD_MIN} characters or more", param_hint="--password")
+        raise click.BadParameter(
+            f"must be {PASSWORD_MIN} characters or more", param_hint="--password"
+        )
     try:
         user = make(full_name, email, password)
     except AccountError as exc:
@@ -51,7 +53,7 @@ def demo() -> None:
 
     accounts = seed()
     password = current_app.config["DEMO_PASSWORD"]
-    click.echo("Demo accounts (password for all: %s):" % password)
+    click.echo(f"Demo accounts (password for all: {password}):")
     for email, roles in accounts:
         click.echo(f"  {email:<32} {', '.join(roles)}")
 
@@ -65,11 +67,29 @@ def worker(burst: bool) -> None:
     if not url:
         raise click.ClickException("Set REDIS_URL to run a worker; without it jobs run in-process.")
     from redis import Redis
+    from redis.exceptions import RedisError
     from rq import SimpleWorker, Worker
 
+    name = current_app.config["RQ_QUEUE_NAME"]
     connection = Redis.from_url(url)
-    # SimpleWorker runs jobs in this process, inside this app context; Worker forks per job.
+    try:
+        connection.ping()
+    except RedisError as exc:
+        where = connection.connection_pool.connection_kwargs
+        raise click.ClickException(
+            f"Cannot reach Redis at {where.get('host', '?')}:{where.get('port', '?')}: {exc}"
+        ) from exc
+    if current_app.config.get("JOB_QUEUE") != "rq":
+        click.echo(
+            f'Warning: JOB_QUEUE is {current_app.config.get("JOB_QUEUE")!r}, not "rq": this app '
+            "runs its jobs in-process and puts nothing on the queue.",
+            err=True,
+        )
+    # SimpleWorker runs jobs in this process, inside this app context. RQ's Worker starts a
+    # fresh Python per job, which builds its own app (lep.jobs.run_in_app).
     cls = SimpleWorker if os.environ.get("LEP_WORKER_SIMPLE", "1") == "1" else Worker
-    w = cls([current_app.config["RQ_QUEUE_NAME"]], connection=connection)
-    w.work(burst=burst)
-    db.session.remove()
+    w = cls([name], connection=connection)
+    try:
+        w.work(burst=burst)
+    finally:
+        db.session.remove()

@@ -38,7 +38,13 @@ def seed() -> list[tuple[str, list[str]]]:
             user.set_roles(roles)
             db.session.add(user)
             db.session.flush()
-            audit.record("user.demo_seeded", "user", user.id, after={"roles": sorted(roles)}, actor_label="demo")
+            audit.record(
+                "user.demo_seeded",
+                "user",
+                user.id,
+                after={"roles": sorted(roles)},
+                actor_label="demo",
+            )
         created.append((email, sorted(roles)))
     db.session.commit()
     return created

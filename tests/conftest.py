@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from lep import create_app
 from lep.accounts.auth import hash_password
@@ -20,6 +22,18 @@ from tests.dbutil import database_url, reset_schema
 PASSWORD = "correct horse battery"
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    Tests hold an app context open; without this, Flask would reuse it for every request and
+    `g` (the signed-in user, the CSRF token) would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app() -> Iterator[Flask]:
     app = create_app(
@@ -27,6 +41,7 @@ def app() -> Iterator[Flask]:
         SQLALCHEMY_DATABASE_URI=database_url(),
         SERVER_NAME_FOR_EMAIL="http://localhost",
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         reset_schema(db.engine)
         upgrade()  # the real migrations, from empty, on SQLite or PostgreSQL
@@ -42,8 +57,10 @@ def db_session(app: Flask) -> Iterator[object]:
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
-        session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint"}
+        # A plain Session: Flask-SQLAlchemy's own would pick the engine over this connection.
+        session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
         )
         original = db.session
         db.session = session
@@ -103,7 +120,11 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):  # type:
     page = client.get("/sign-in")
     return client.post(
         "/sign-in",
-        data={"email": email, "password": password, "csrf_token": csrf_from(page.get_data(as_text=True))},
+        data={
+            "email": email,
+            "password": password,
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
     )
 
 

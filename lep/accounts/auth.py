@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 
 from lep.accounts.models import User
 from lep.extensions import db, login_manager
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's recommended cost; tests turn the cost down (ARGON2_FAST)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    hasher = app.extensions.get("lep_argon2")
+    if hasher is None:
+        if app.config.get("ARGON2_FAST"):
+            hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        else:
+            hasher = PasswordHasher()
+        # Checked when the email is unknown: a wrong email costs what a wrong password does.
+        app.extensions["lep_argon2_dummy"] = hasher.hash("not-a-real-password")
+        app.extensions["lep_argon2"] = hasher
+    return hasher
+
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Sign in to continue."
@@ -21,19 +34,21 @@ login_manager.session_protection = "basic"
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
     """True if the password is right for this user; constant work when user is None."""
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    hasher = _hasher()
+    dummy = current_app.extensions["lep_argon2_dummy"]
+    stored = user.password_hash if user is not None and user.password_hash else dummy
     try:
-        _hasher.verify(stored, password)
+        hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
     if user is None or not user.password_hash:
         return False
-    if _hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return True
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from lep.access import ROLES
@@ -13,9 +13,14 @@ from lep.forms import MultiCheckboxField
 PASSWORD_MIN = 10
 
 
+def strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
+        filters=[strip],
         validators=[
             InputRequired("Enter your email address"),
             Length(max=320, message="Email address must be 320 characters or fewer"),
@@ -27,7 +32,10 @@ def email_field(label: str = "Email address") -> EmailField:
 def new_password_field(label: str = "Create a password") -> PasswordField:
     return PasswordField(
         label,
-        description=f"Use at least {PASSWORD_MIN} characters. A few words together are easy to remember and hard to guess.",
+        description=(
+            f"Use at least {PASSWORD_MIN} characters. "
+            "A few words together are easy to remember and hard to guess."
+        ),
         validators=[
             InputRequired("Enter a password"),
             Length(min=PASSWORD_MIN, message=f"Password must be {PASSWORD_MIN} characters or more"),
@@ -49,6 +57,7 @@ def confirm_password_field() -> PasswordField:
 class RegisterForm(FlaskForm):
     full_name = StringField(
         "Full name",
+        filters=[strip],
         validators=[
             InputRequired("Enter your full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
@@ -60,7 +69,11 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Create account")
 
     def validate_password(self, field: PasswordField) -> None:
-        if self.email.data and field.data and field.data.strip().lower() == self.email.data.strip().lower():
+        if (
+            self.email.data
+            and field.data
+            and field.data.strip().lower() == self.email.data.strip().lower()
+        ):
             raise ValidationError("Password must not be your email address")
 
 
@@ -106,12 +119,13 @@ class ApiTokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
 
-STAFF_ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES if r != "applicant"]
+STAFF_ROLE_CHOICES = [SelectChoice(r, ROLE_LABELS[r]) for r in ROLES if r != "applicant"]
 
 
 class InviteForm(FlaskForm):
     full_name = StringField(
         "Full name",
+        filters=[strip],
         validators=[
             InputRequired("Enter their full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
@@ -119,6 +133,7 @@ class InviteForm(FlaskForm):
     )
     email = EmailField(
         "Email address",
+        filters=[strip],
         validators=[
             InputRequired("Enter their email address"),
             Length(max=320, message="Email address must be 320 characters or fewer"),
@@ -138,7 +153,7 @@ class RolesForm(FlaskForm):
     roles = MultiCheckboxField(
         "Roles",
         description="Select all that apply",
-        choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+        choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
         validators=[InputRequired("Select at least one role")],
     )
     submit = SubmitField("Save roles")

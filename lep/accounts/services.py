@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
 from lep import audit
-from lep.access import ROLES, STAFF_ROLES
+from lep.access import ROLES
 from lep.accounts.auth import hash_password, verify_password
 from lep.accounts.models import ApiToken, User
 from lep.accounts.tokens import NewApiToken, generate_api_token, make_link_token, read_link_token
@@ -32,7 +34,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _external(endpoint: str, **values: object) -> str:
+def _external(endpoint: str, **values: Any) -> str:
     base = current_app.config["SERVER_NAME_FOR_EMAIL"].rstrip("/")
     return base + url_for(endpoint, **values)
 
@@ -61,7 +63,13 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
     user.set_roles({"applicant"})
     db.session.add(user)
     db.session.flush()
-    audit.record("user.registered", "user", user.id, after={"email": email, "roles": ["applicant"]}, actor=user)
+    audit.record(
+        "user.registered",
+        "user",
+        user.id,
+        after={"email": email, "roles": ["applicant"]},
+        actor=user,
+    )
     msg = _queue_confirmation(user)
     db.session.commit()
     deliver_queued(msg)
@@ -117,7 +125,10 @@ def request_password_reset(email: str) -> None:
 def _set_password(user: User, password: str, action: str) -> None:
     user.password_hash = hash_password(password)
     user.session_version += 1  # every other session signs out
-    if user.email_confirmed_at is None and action in {"user.invite_accepted", "user.password_reset"}:
+    if user.email_confirmed_at is None and action in {
+        "user.invite_accepted",
+        "user.password_reset",
+    }:
         # They proved they read this inbox by following the link.
         user.email_confirmed_at = utcnow()
     audit.record(action, "user", user.id, actor=user)
@@ -155,7 +166,11 @@ def invite_staff(full_name: str, email: str, roles: set[str], invited_by: User) 
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "user.invited", "user", user.id, after={"email": email, "roles": sorted(roles)}, actor=invited_by
+        "user.invited",
+        "user",
+        user.id,
+        after={"email": email, "roles": sorted(roles)},
+        actor=invited_by,
     )
     link = _external("accounts.accept_invite", token=make_link_token(user, "invite"))
     msg = queue_email(
@@ -191,12 +206,15 @@ def resend_invite(user: User, by: User) -> None:
 def _active_admins() -> int:
     from lep.accounts.models import UserRole
 
-    return db.session.scalar(
-        select(func.count())
-        .select_from(User)
-        .join(UserRole)
-        .where(UserRole.role == "admin", User.active.is_(True))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .join(UserRole)
+            .where(UserRole.role == "admin", User.active.is_(True))
+        )
+        or 0
+    )
 
 
 def change_roles(user: User, roles: set[str], by: User) -> None:
@@ -208,7 +226,14 @@ def change_roles(user: User, roles: set[str], by: User) -> None:
     if user.id == by.id and "admin" not in roles:
         raise AccountError("You cannot remove your own administrator role", field="roles")
     user.set_roles(roles)
-    audit.record("user.roles_changed", "user", user.id, before={"roles": before}, after={"roles": sorted(roles)}, actor=by)
+    audit.record(
+        "user.roles_changed",
+        "user",
+        user.id,
+        before={"roles": before},
+        after={"roles": sorted(roles)},
+        actor=by,
+    )
     db.session.commit()
 
 
@@ -250,14 +275,22 @@ def create_admin(full_name: str, email: str, password: str) -> User:
     user.set_roles({"admin"})
     db.session.add(user)
     db.session.flush()
-    audit.record("user.admin_created", "user", user.id, after={"email": email, "roles": ["admin"]}, actor_label="cli")
+    audit.record(
+        "user.admin_created",
+        "user",
+        user.id,
+        after={"email": email, "roles": ["admin"]},
+        actor_label="cli",
+    )
     db.session.commit()
     return user
 
 
 def user_tokens(user: User) -> list[ApiToken]:
     return list(
-        db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+        )
     )
 
 
@@ -266,7 +299,12 @@ def create_api_token(user: User, name: str) -> NewApiToken:
         raise AccountError("Only staff accounts can have API tokens")
     new = generate_api_token(user, name.strip())
     db.session.flush()
-    audit.record("api_token.created", "api_token", new.token.id, after={"name": new.token.name, "prefix": new.token.prefix})
+    audit.record(
+        "api_token.created",
+        "api_token",
+        new.token.id,
+        after={"name": new.token.name, "prefix": new.token.prefix},
+    )
     db.session.commit()
     return new
 
@@ -279,6 +317,3 @@ def revoke_api_token(user: User, token_id: int) -> None:
         token.revoked_at = utcnow()
         audit.record("api_token.revoked", "api_token", token.id, after={"name": token.name})
         db.session.commit()
-
-
-

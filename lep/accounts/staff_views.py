@@ -67,13 +67,17 @@ def user_detail(user_id: int) -> ResponseReturnValue:
     form = forms.RolesForm(data={"roles": sorted(user.roles)})
     if form.validate_on_submit():
         try:
-            services.change_roles(user, set(form.roles.data or []), current_user._get_current_object())
+            services.change_roles(
+                user, set(form.roles.data or []), current_user._get_current_object()
+            )
         except services.AccountError as exc:
             form.roles.errors.append(exc.message)
         else:
             flash("Roles saved.", "success")
             return redirect(url_for("staff.user_detail", user_id=user.id))
-    return render_template("admin/user.html", user=user, form=form, confirm_form=forms.ConfirmForm())
+    return render_template(
+        "admin/user.html", user=user, form=form, confirm_form=forms.ConfirmForm()
+    )
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])

@@ -53,9 +53,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is None:
-            form.email.errors = list(form.email.errors) + [
-                "Enter a correct email address and password"
-            ]
+            form.email.errors = [*form.email.errors, "Enter a correct email address and password"]
         else:
             session.clear()
             login_user(user)
@@ -83,7 +81,9 @@ def register() -> ResponseReturnValue:
         services.register_applicant(
             form.full_name.data or "", form.email.data or "", form.password.data or ""
         )
-        return render_template("accounts/check_email.html", email=form.email.data, purpose="register")
+        return render_template(
+            "accounts/check_email.html", email=form.email.data, purpose="register"
+        )
     return render_template("accounts/register.html", form=form)
 
 
@@ -93,7 +93,9 @@ def confirm_email(token: str) -> ResponseReturnValue:
     try:
         services.confirm_email(token)
     except LinkError as exc:
-        return render_template("accounts/link_problem.html", reason=exc.reason, purpose="confirm"), 400
+        return render_template(
+            "accounts/link_problem.html", reason=exc.reason, purpose="confirm"
+        ), 400
     flash("Your email address is confirmed.", "success")
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
@@ -125,7 +127,9 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
     try:
         user = read_link_token(token, purpose)
     except LinkError as exc:
-        return render_template("accounts/link_problem.html", reason=exc.reason, purpose=purpose), 400
+        return render_template(
+            "accounts/link_problem.html", reason=exc.reason, purpose=purpose
+        ), 400
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -134,7 +138,9 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
             else:
                 user = services.reset_password(token, form.password.data or "")
         except LinkError as exc:
-            return render_template("accounts/link_problem.html", reason=exc.reason, purpose=purpose), 400
+            return render_template(
+                "accounts/link_problem.html", reason=exc.reason, purpose=purpose
+            ), 400
         session.clear()
         login_user(user)
         flash("Your password has been saved.", "success")

@@ -56,7 +56,11 @@ def events() -> ResponseReturnValue:
             continue
         if day is not None:
             start, end = london_date_bounds(day)
-            stmt = stmt.where(AuditEvent.occurred_at >= start if key == "date_from" else AuditEvent.occurred_at < end)
+            stmt = stmt.where(
+                AuditEvent.occurred_at >= start
+                if key == "date_from"
+                else AuditEvent.occurred_at < end
+            )
     page = max(args.get("page", 1, type=int) or 1, 1)
     events = db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
     return render_template("audit/events.html", events=events, filters=filters, errors=errors)
