@@ -73,6 +73,6 @@ def test_demo_seed_is_idempotent_and_every_role_can_sign_in(app, client):
     assert (count(User), count(AuditEvent)) == (users, events)
     assert first.output == second.output
     for email, _name, roles in DEMO_USERS:
-        assert email in first.output
+        assert f"{email:<32} {', '.join(sorted(roles))}" in first.output
         response = sign_in(app.test_client(), email, app.config["DEMO_PASSWORD"])
         assert response.status_code == 302, email
