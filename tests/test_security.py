@@ -113,3 +113,42 @@ def test_production_cookies_and_hsts():
 def test_signed_in_pages_are_not_cached(client, make_user, login):
     login(make_user("hr"))
     assert client.get("/dashboard").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.redis
+def test_sign_in_limits_are_shared_through_redis_when_configured():
+    """Two app processes behind a load balancer count attempts together when REDIS_URL is set."""
+    import uuid
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running at 127.0.0.1:6379")
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "RATELIMIT_STORAGE_URI": url,
+        "RATELIMIT_KEY_PREFIX": f"lep-test-{uuid.uuid4().hex}",
+        "LOGIN_RATE_LIMIT": "3 per minute",
+        "WTF_CSRF_ENABLED": False,
+    }
+    first, second = create_app("test", **settings), create_app("test", **settings)
+    from lep.extensions import limiter
+
+    try:
+        assert type(limiter.storage).__name__ == "RedisStorage"
+        data = {"email": "x@example.org", "password": "wrong password"}
+        for app in (first, second):
+            with app.app_context():
+                db.create_all()
+        statuses = [first.test_client().post("/sign-in", data=data).status_code for _ in range(2)]
+        statuses += [second.test_client().post("/sign-in", data=data).status_code for _ in range(2)]
+        assert statuses == [200, 200, 200, 429]
+        keys = redis.Redis.from_url(url).keys("*" + settings["RATELIMIT_KEY_PREFIX"] + "*")
+        assert keys, "the attempts were not counted in Redis"
+    finally:
+        limiter.storage.reset()
+        # The limiter is one object per process: put the suite back on in-memory counting.
+        create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
