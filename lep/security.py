@@ -42,14 +42,6 @@ def check_access() -> ResponseReturnValue | None:
     endpoint = request.endpoint
     if endpoint is None:  # no rule matched: let routing answer 404 or 405
         return None
-    if is_api_request() and endpoint != "api-docs.openapi_json":
-        from lep.accounts.tokens import user_for_api_token
-
-        user = user_for_api_token(request.headers.get("Authorization", ""))
-        if user is None:
-            return api_error(401, "Send a valid personal API token: Authorization: Bearer <token>")
-        # Flask-Login reads the current user from g; API calls never use the session cookie.
-        g._login_user = user
     declared = access_for(current_app, endpoint)
     if declared is None:
         # Deny by default: a view that declares nobody serves nobody.
@@ -57,6 +49,14 @@ def check_access() -> ResponseReturnValue | None:
         abort(403)
     if declared == PUBLIC:
         return None
+    if is_api_request():
+        from lep.accounts.tokens import user_for_api_token
+
+        user = user_for_api_token(request.headers.get("Authorization", ""))
+        if user is None:
+            return api_error(401, "Send a valid personal API token: Authorization: Bearer <token>")
+        # Flask-Login reads the current user from g; API calls never use the session cookie.
+        g._login_user = user
     if not current_user.is_authenticated:
         if is_api_request():
             return api_error(401, "Authentication required")
