@@ -20,7 +20,8 @@ class OutboxMessage(TimestampMixin, db.Model):  # type: ignore[name-defined,misc
     body_text: Mapped[str] = mapped_column(Text)
     template: Mapped[str] = mapped_column(String(100))
     provider: Mapped[str] = mapped_column(String(20))
-    # queued -> sent (handed to SMTP, or stored by the outbox provider) | failed
+    # queued -> sent (handed to SMTP, or stored by the outbox provider) | failed (last_error);
+    # failed -> sent | failed when delivered again. attempts counts every try.
     status: Mapped[str] = mapped_column(String(20), default="queued")
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)

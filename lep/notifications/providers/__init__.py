@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from lep.notifications.providers.base import EmailProvider, Email, EmailError
+from lep.notifications.providers.base import Email, EmailError, EmailProvider
 from lep.notifications.providers.outbox import OutboxProvider
 from lep.notifications.providers.smtp import SMTPProvider
 
@@ -18,4 +18,4 @@ def provider_for(app: Flask) -> EmailProvider:
     return PROVIDERS[name].from_config(app.config)
 
 
-__all__ = ["Email", "EmailError", "EmailProvider", "PROVIDERS", "provider_for"]
+__all__ = ["PROVIDERS", "Email", "EmailError", "EmailProvider", "provider_for"]

@@ -18,7 +18,7 @@ class Email:
 
 
 class EmailError(Exception):
-    """The provider could not hand the message on; the message stays queued for a retry."""
+    """The provider could not hand the message on: it is marked failed; deliver again to retry."""
 
 
 class EmailProvider(abc.ABC):
