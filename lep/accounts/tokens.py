@@ -71,7 +71,7 @@ class NewApiToken:
     secret: str  # shown to the person once, never stored
 
 
-TOKEN_PREFIX = "lep_"
+TOKEN_PREFIX = "lep_"  # noqa: S105  (a label, not a secret)
 
 
 def hash_api_token(secret: str) -> str:
@@ -80,24 +80,40 @@ def hash_api_token(secret: str) -> str:
 
 def generate_api_token(user: User, name: str) -> NewApiToken:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user=user, name=name, prefix=secret[:10], token_hash=hash_api_token(secret)
-    )
+    token = ApiToken(user=user, name=name, prefix=secret[:10], token_hash=hash_api_token(secret))
     db.session.add(token)
     return NewApiToken(token=token, secret=secret)
 
 
-def user_for_api_token(header: str) -> User | None:
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX):
+def _secret_from_header(header: str) -> str | None:
+    """The token from "Bearer lep_...", or None for any other header."""
+    scheme, _, secret = header.strip().partition(" ")
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or " " in secret:
         return None
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret.strip()))
-    )
+    return secret
+
+
+def user_for_api_token(header: str) -> User | None:
+    """The staff user an Authorization header signs in, or None; records when the token was used.
+
+    check_access calls this before the view, when the request has done no database work yet: the
+    session is not in a transaction, so this owns the one it starts and commits it (only
+    last_used_at). Called anywhere else, with a transaction already under way, it must not commit
+    someone else's half-done work: last_used_at then goes out with that transaction, or not at all.
+    """
+    secret = _secret_from_header(header)
+    if secret is None:
+        return None
+    session = db.session()
+    owns_transaction = not session.in_transaction()
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(secret)))
     if token is None or token.revoked_at is not None:
         return None
-    if not token.user.active or not token.user.is_staff:
+    user = token.user
+    if not user.active or not user.is_staff:
         return None
     token.last_used_at = utcnow()
-    db.session.commit()
-    return token.user
+    if owns_transaction:
+        session.commit()
+    return user

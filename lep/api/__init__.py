@@ -9,25 +9,36 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from lep.api.schemas import ErrorSchema
 from lep.extensions import csrf
 
-api = Api()
+BEARER_SCHEME = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token from your account page: Authorization: Bearer lep_...",
+    }
+}
 
 
-def register_api(app: Flask) -> None:
+class LepApi(Api):
+    # Every error body (ours in lep.security.api_error and the API error handler) has this shape.
+    ERROR_SCHEMA = ErrorSchema
+
+
+def register_api(app: Flask) -> LepApi:
+    """Give this app its own Api object.
+
+    flask-smorest keeps the spec and the openapi.json view on the Api instance, so one module-level
+    instance shared by two apps (tests build several) would serve the last app's spec to both.
+    """
     from lep.api.views import blp
 
-    app.config.setdefault("API_SPEC_OPTIONS", {})
-    app.config["API_SPEC_OPTIONS"].update(
-        {
-            "components": {
-                "securitySchemes": {
-                    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Personal API token"}
-                }
-            },
-            "security": [{"bearerAuth": []}],
-        }
-    )
-    api.init_app(app)
+    options = dict(app.config.get("API_SPEC_OPTIONS") or {})
+    options["components"] = {**options.get("components", {}), "securitySchemes": BEARER_SCHEME}
+    options["security"] = [{"bearerAuth": []}]
+    app.config["API_SPEC_OPTIONS"] = options
+    api = LepApi(app)
     api.register_blueprint(blp)
     csrf.exempt(blp)
+    return api
