@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -25,9 +25,14 @@ def _page(status: int, description: str | None = None) -> ResponseReturnValue:
 
 def handle_http(exc: HTTPException) -> ResponseReturnValue:
     status = exc.code or 500
-    if is_api_request():
-        return api_error(status, exc.description or "")
-    return _page(status)
+    response = make_response(
+        api_error(status, exc.description or "") if is_api_request() else _page(status)
+    )
+    # Keep what the error says about itself (Allow on a 405, Retry-After on a 429).
+    for key, value in exc.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    return response
 
 
 def handle_csrf(exc: CSRFError) -> ResponseReturnValue:

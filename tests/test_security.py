@@ -152,3 +152,10 @@ def test_sign_in_limits_are_shared_through_redis_when_configured():
         limiter.storage.reset()
         # The limiter is one object per process: put the suite back on in-memory counting.
         create_app("test", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_wrong_method_gets_the_405_page_and_says_what_is_allowed(client):
+    response = client.put("/sign-in")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "nhsuk-header" in response.get_data(as_text=True)
