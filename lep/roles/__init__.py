@@ -1,0 +1,1 @@
+"""Roles: pay frameworks (Agenda for Change), involvement rate cards, roles and their criteria."""

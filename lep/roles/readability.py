@@ -1,0 +1,42 @@
+"""A plain-English check for adverts: Flesch reading ease (textstat) and the longest sentences."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import textstat
+
+# Flesch reading ease: 60 and above is plain English most adults read easily; below 50 is
+# hard going (GOV.UK and NHS content guidance aim for a reading age of about 9 to 11).
+HARD_TO_READ_BELOW = 50.0
+LONG_SENTENCE_WORDS = 25
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Readability:
+    score: float | None
+    long_sentences: tuple[str, ...]
+
+    @property
+    def hard_to_read(self) -> bool:
+        return self.score is not None and self.score < HARD_TO_READ_BELOW
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def check(text: str, longest: int = 3) -> Readability:
+    text = text.strip()
+    if len(text.split()) < 5:
+        return Readability(score=None, long_sentences=())
+    score = float(textstat.flesch_reading_ease(text))
+    long = sorted(
+        (s for s in sentences(text) if len(s.split()) > LONG_SENTENCE_WORDS),
+        key=lambda s: len(s.split()),
+        reverse=True,
+    )
+    return Readability(score=round(score, 1), long_sentences=tuple(long[:longest]))

@@ -1,0 +1,378 @@
+"""Role workflows: write, edit, add criteria and questions, publish, close. Each audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from lep import audit
+from lep.db import utcnow
+from lep.extensions import db
+from lep.roles import pay
+from lep.roles.models import (
+    CRITERION_STAGES,
+    ENGAGEMENT_TYPES,
+    SELECTION_METHODS,
+    WORK_PATTERNS,
+    Criterion,
+    Question,
+    RateCard,
+    Role,
+)
+from lep.timeutil import LONDON
+
+MAX_MINUTES_PER_WEEK = pay.FULL_TIME_MINUTES
+
+
+class RoleError(Exception):
+    """Something about a role that cannot be saved or done. Errors name their field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+ROLE_FIELDS = (
+    "title",
+    "team",
+    "summary",
+    "description",
+    "engagement_type",
+    "band",
+    "rate_card_id",
+    "minutes_per_week",
+    "sessions_per_month",
+    "location",
+    "work_pattern",
+    "posts",
+    "closes_at",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "selection_method",
+)
+
+
+def snapshot(role: Role) -> dict[str, Any]:
+    return {name: getattr(role, name) for name in ROLE_FIELDS} | {"status": role.status}
+
+
+def today_in_london() -> dt.date:
+    return utcnow().astimezone(LONDON).date()
+
+
+@dataclass
+class RoleInput:
+    """What a person typed into the role form, already parsed by the form."""
+
+    title: str
+    engagement_type: str
+    team: str = ""
+    summary: str = ""
+    description: str = ""
+    band: str | None = None
+    rate_card_id: int | None = None
+    minutes_per_week: int | None = None
+    sessions_per_month: int | None = None
+    location: str = ""
+    work_pattern: str = "on_site"
+    posts: int = 1
+    closes_at: dt.datetime | None = None
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    selection_method: str = "scored"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _check(data: RoleInput, role: Role | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not data.title.strip():
+        errors["title"] = "Enter a job title"
+    if data.engagement_type not in ENGAGEMENT_TYPES:
+        errors["engagement_type"] = "Select how the role is paid"
+    if data.work_pattern not in WORK_PATTERNS:
+        errors["work_pattern"] = "Select where the work happens"
+    if data.selection_method not in SELECTION_METHODS:
+        errors["selection_method"] = "Select how people will be chosen"
+    if data.engagement_type == "employed":
+        if not data.band:
+            errors["band"] = "Select the pay band for an employed role"
+        elif pay.band_in_force(data.band, today_in_london()) is None:
+            errors["band"] = f"There is no pay table for Band {data.band} yet: import one first"
+        if data.minutes_per_week is None:
+            errors["hours_per_week"] = "Enter the hours a week for an employed role"
+    if data.engagement_type == "sessional":
+        if data.rate_card_id is None:
+            errors["rate_card_id"] = "Select the rate card for a sessional role"
+        elif db.session.get(RateCard, data.rate_card_id) is None:
+            errors["rate_card_id"] = "Select a rate card from the list"
+    if data.minutes_per_week is not None and not 0 < data.minutes_per_week <= MAX_MINUTES_PER_WEEK:
+        errors["hours_per_week"] = "Hours a week must be more than 0 and no more than 37.5"
+    if data.sessions_per_month is not None and not 0 < data.sessions_per_month <= 31:
+        errors["sessions_per_month"] = "Sessions a month must be between 1 and 31"
+    if data.posts < 1:
+        errors["posts"] = "Number of posts must be 1 or more"
+    changed_date = role is None or role.closes_at != data.closes_at
+    if data.closes_at is not None and changed_date and data.closes_at <= utcnow():
+        errors["closes_at"] = "Closing date must be in the future"
+    return errors
+
+
+def _apply(role: Role, data: RoleInput) -> None:
+    for name in ROLE_FIELDS:
+        value = getattr(data, name)
+        setattr(role, name, value.strip() if isinstance(value, str) else value)
+    if role.engagement_type != "employed":
+        role.band = None
+    if role.engagement_type != "sessional":
+        role.rate_card_id = None
+
+
+def create_role(data: RoleInput, by: Any) -> Role:
+    errors = _check(data, None)
+    if errors:
+        raise RoleError(errors)
+    role = Role(status="draft", created_by_id=getattr(by, "id", None))
+    _apply(role, data)
+    db.session.add(role)
+    db.session.flush()
+    audit.record("role.created", "role", role.id, after=snapshot(role), actor=by)
+    db.session.commit()
+    return role
+
+
+def update_role(role: Role, data: RoleInput, by: Any) -> Role:
+    if role.status == "filled":
+        raise RoleError({"title": "This role is filled and can no longer be changed"})
+    errors = _check(data, role)
+    if errors:
+        raise RoleError(errors)
+    before = snapshot(role)
+    _apply(role, data)
+    after = snapshot(role)
+    changed = {k for k in after if before[k] != after[k]}
+    if changed:
+        audit.record(
+            "role.updated",
+            "role",
+            role.id,
+            before={k: before[k] for k in sorted(changed)},
+            after={k: after[k] for k in sorted(changed)},
+            actor=by,
+        )
+    db.session.commit()
+    return role
+
+
+def _editable(role: Role) -> None:
+    if role.status in {"closed", "filled"}:
+        raise RoleError({"text": "This role is closed: its criteria and questions are fixed"})
+
+
+def add_criterion(role: Role, text: str, essential: bool, stage: str, by: Any) -> Criterion:
+    _editable(role)
+    errors = {}
+    if not text.strip():
+        errors["text"] = "Enter the criterion"
+    if stage not in CRITERION_STAGES:
+        errors["stage"] = "Select when this is assessed"
+    if errors:
+        raise RoleError(errors)
+    criterion = Criterion(
+        role=role,
+        text=text.strip(),
+        essential=essential,
+        stage=stage,
+        position=len(role.criteria) + 1,
+    )
+    db.session.add(criterion)
+    db.session.flush()
+    audit.record(
+        "role.criterion_added",
+        "role",
+        role.id,
+        after={
+            "criterion_id": criterion.id,
+            "text": criterion.text,
+            "essential": essential,
+            "stage": stage,
+        },
+        actor=by,
+    )
+    db.session.commit()
+    return criterion
+
+
+def remove_criterion(role: Role, criterion_id: int, by: Any) -> None:
+    _editable(role)
+    criterion = next((c for c in role.criteria if c.id == criterion_id), None)
+    if criterion is None:
+        raise RoleError({"criterion": "That criterion is not part of this role"})
+    audit.record(
+        "role.criterion_removed",
+        "role",
+        role.id,
+        before={"criterion_id": criterion.id, "text": criterion.text},
+        actor=by,
+    )
+    role.criteria.remove(criterion)
+    db.session.commit()
+
+
+def add_question(
+    role: Role, text: str, hint: str, word_limit: int | None, criterion_ids: list[int], by: Any
+) -> Question:
+    _editable(role)
+    errors = {}
+    if not text.strip():
+        errors["text"] = "Enter the question"
+    if word_limit is None or not 1 <= word_limit <= 2000:
+        errors["word_limit"] = "Word limit must be a whole number from 1 to 2,000"
+    criteria = [c for c in role.criteria if c.id in set(criterion_ids)]
+    if not criteria:
+        errors["criteria"] = "Select at least one criterion this question helps assess"
+    if errors:
+        raise RoleError(errors)
+    assert word_limit is not None
+    question = Question(
+        role=role,
+        text=text.strip(),
+        hint=hint.strip(),
+        word_limit=word_limit,
+        position=len(role.questions) + 1,
+        criteria=criteria,
+    )
+    db.session.add(question)
+    db.session.flush()
+    audit.record(
+        "role.question_added",
+        "role",
+        role.id,
+        after={
+            "question_id": question.id,
+            "text": question.text,
+            "word_limit": word_limit,
+            "criteria": [c.id for c in criteria],
+        },
+        actor=by,
+    )
+    db.session.commit()
+    return question
+
+
+def remove_question(role: Role, question_id: int, by: Any) -> None:
+    _editable(role)
+    question = next((q for q in role.questions if q.id == question_id), None)
+    if question is None:
+        raise RoleError({"question": "That question is not part of this role"})
+    audit.record(
+        "role.question_removed",
+        "role",
+        role.id,
+        before={"question_id": question.id, "text": question.text},
+        actor=by,
+    )
+    role.questions.remove(question)
+    db.session.commit()
+
+
+def publishing_problems(role: Role) -> dict[str, str]:
+    """Why a role cannot be published yet (empty when it can)."""
+    problems: dict[str, str] = {}
+    essential = [c for c in role.criteria if c.essential]
+    if not essential:
+        problems["criteria"] = "Add at least one essential criterion"
+    covered = {c.id for q in role.questions for c in q.criteria}
+    uncovered = [c for c in essential if c.stage == "application" and c.id not in covered]
+    if uncovered:
+        names = "; ".join(f"“{c.text}”" for c in uncovered)
+        problems["questions"] = (
+            f"Add a question that covers each essential criterion assessed at application: {names}"
+        )
+    if role.closes_at is None:
+        problems["closes_at"] = "Set a closing date"
+    elif role.closes_at <= utcnow():
+        problems["closes_at"] = "The closing date must be in the future"
+    if pay.pay_statement(role, today_in_london()) is None:
+        problems["pay"] = "The role's pay cannot be worked out: check its band or rate card"
+    return problems
+
+
+def publish_role(role: Role, by: Any) -> Role:
+    if role.status == "open":
+        return role
+    if role.status not in {"draft", "closed"}:
+        raise RoleError({"status": "Only a draft or closed role can be published"})
+    problems = publishing_problems(role)
+    if problems:
+        raise RoleError(problems)
+    before = role.status
+    role.status = "open"
+    role.published_at = role.published_at or utcnow()
+    audit.record(
+        "role.published",
+        "role",
+        role.id,
+        before={"status": before},
+        after={"status": "open", "closes_at": role.closes_at},
+        actor=by,
+    )
+    db.session.commit()
+    return role
+
+
+def close_role(role: Role, by: Any) -> Role:
+    if role.status != "open":
+        raise RoleError({"status": "Only an open role can be closed"})
+    role.status = "closed"
+    audit.record(
+        "role.closed",
+        "role",
+        role.id,
+        before={"status": "open"},
+        after={"status": "closed"},
+        actor=by,
+    )
+    db.session.commit()
+    return role
+
+
+def mark_filled(role: Role, by: Any) -> Role:
+    if role.status not in {"open", "closed"}:
+        raise RoleError({"status": "Only an open or closed role can be marked filled"})
+    before = role.status
+    role.status = "filled"
+    audit.record(
+        "role.filled",
+        "role",
+        role.id,
+        before={"status": before},
+        after={"status": "filled"},
+        actor=by,
+    )
+    db.session.commit()
+    return role
+
+
+def close_expired_roles() -> int:
+    """Close open roles whose closing time has passed (a job; also run when the list is read)."""
+    expired = db.session.scalars(
+        select(Role).where(Role.status == "open", Role.closes_at <= utcnow())
+    ).all()
+    for role in expired:
+        role.status = "closed"
+        audit.record(
+            "role.closed",
+            "role",
+            role.id,
+            before={"status": "open"},
+            after={"status": "closed", "reason": "closing date passed"},
+            actor_label="system",
+        )
+    if expired:
+        db.session.commit()
+    return len(expired)
