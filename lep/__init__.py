@@ -90,11 +90,15 @@ def register_blueprints(app: Flask) -> None:
     from lep.api import register_api
     from lep.audit.views import bp as audit_bp
     from lep.main.views import bp as main_bp
+    from lep.roles.hr_views import bp as hr_roles_bp
+    from lep.roles.views import bp as roles_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(roles_bp)
+    app.register_blueprint(hr_roles_bp)
     register_api(app)
 
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
-import textstat
+with warnings.catch_warnings():
+    # textstat 0.7.4 imports setuptools' pkg_resources, deprecated but present in the pinned
+    # setuptools 80.9. Newer textstat downloads NLTK data at run time, which cannot work offline.
+    warnings.simplefilter("ignore", UserWarning)
+    import textstat
 
 # Flesch reading ease: 60 and above is plain English most adults read easily; below 50 is
 # hard going (GOV.UK and NHS content guidance aim for a reading age of about 9 to 11).
