@@ -45,6 +45,29 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     click.echo(f"Administrator {user.email} created. Sign in at /sign-in.")
 
 
+@lep_cli.command("import-pay-table")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_pay_table(path: str) -> None:
+    """Load an Agenda for Change pay table (CSV: band,pay_point,years_from,annual_salary_gbp,
+    effective_from). A file with any bad row is refused whole; nothing is written."""
+    from lep.roles.paytables import PayTableError
+    from lep.roles.paytables import import_pay_table as load
+
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            result = load(handle.read(), source=os.path.basename(path))
+    except UnicodeDecodeError as exc:
+        raise click.ClickException("The file is not UTF-8 text. Nothing was loaded.") from exc
+    except PayTableError as exc:
+        raise click.ClickException(f"{exc} Nothing was loaded.") from exc
+    dates = ", ".join(d.isoformat() for d in result.effective_from)
+    click.echo(
+        f"Pay table effective {dates}: {result.added} pay points added, "
+        f"{result.unchanged} already loaded."
+    )
+
+
 @lep_cli.command("demo")
 @with_appcontext
 def demo() -> None:

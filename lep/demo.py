@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one account per role. Later steps add roles, claims and payments."""
+"""Demo data for `make run`: one account per role, the 2025/26 pay table, the NHS England PPV
+rate card and a role of each engagement type. Later steps add applications, claims and payments."""
 
 from __future__ import annotations
 
@@ -23,6 +24,14 @@ DEMO_USERS = [
 
 
 def seed() -> list[tuple[str, list[str]]]:
+    accounts = seed_accounts()
+    from lep.roles.demo import seed_roles
+
+    seed_roles()
+    return accounts
+
+
+def seed_accounts() -> list[tuple[str, list[str]]]:
     password = current_app.config["DEMO_PASSWORD"]
     created = []
     for email, name, roles in DEMO_USERS:
