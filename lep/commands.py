@@ -68,6 +68,15 @@ def import_pay_table(path: str) -> None:
     )
 
 
+@lep_cli.command("close-roles")
+@with_appcontext
+def close_roles() -> None:
+    """Close open roles whose closing date and time have passed (run it from cron)."""
+    from lep.roles.services import close_expired_roles
+
+    click.echo(f"Closed {close_expired_roles()} roles.")
+
+
 @lep_cli.command("demo")
 @with_appcontext
 def demo() -> None:

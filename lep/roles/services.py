@@ -359,7 +359,9 @@ def mark_filled(role: Role, by: Any) -> Role:
 
 
 def close_expired_roles() -> int:
-    """Close open roles whose closing time has passed (a job; also run when the list is read)."""
+    """Close open roles whose closing time has passed (`flask lep close-roles`, from cron).
+
+    Pages never depend on it: the public list and the role page compare closes_at with now."""
     expired = db.session.scalars(
         select(Role).where(Role.status == "open", Role.closes_at <= utcnow())
     ).all()

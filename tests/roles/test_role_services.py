@@ -153,6 +153,17 @@ def test_open_roles_close_themselves_after_the_closing_time(make_user):
     assert services.close_expired_roles() == 0
 
 
+def test_close_roles_command(app, make_user):
+    role, hr = ready_role(make_user)
+    services.publish_role(role, hr)
+    role.closes_at = utcnow() - dt.timedelta(seconds=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["lep", "close-roles"])
+    assert result.output.strip() == "Closed 1 roles."
+    db.session.expire_all()
+    assert db.session.get(Role, role.id).status == "closed"
+
+
 def test_questions_must_cover_a_criterion_and_have_a_sensible_word_limit(make_user):
     role, hr = ready_role(make_user)
     with pytest.raises(RoleError) as caught:
