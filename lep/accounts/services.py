@@ -103,6 +103,10 @@ def authenticate(email: str, password: str) -> User | None:
     """The user if email and password match an active account; None otherwise (one answer)."""
     user = find_user_by_email(email)
     if not verify_password(user, password) or user is None or not user.active:
+        if user is not None:
+            # Someone tried a known account: worth seeing in the audit log, and nothing else.
+            audit.record("user.sign_in_failed", "user", user.id, actor_label="anonymous")
+            db.session.commit()
         return None
     user.last_login_at = utcnow()
     audit.record("user.signed_in", "user", user.id, actor=user)

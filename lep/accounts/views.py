@@ -104,6 +104,7 @@ def confirm_email(token: str) -> ResponseReturnValue:
 
 @bp.route("/confirm-email/send", methods=["POST"])
 @signed_in
+@limiter.limit("5 per hour", methods=["POST"])
 def resend_confirmation() -> ResponseReturnValue:
     form = forms.ResendConfirmationForm()
     if form.validate_on_submit():

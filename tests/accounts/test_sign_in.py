@@ -32,6 +32,9 @@ def test_wrong_password_unknown_email_and_deactivated_account_look_the_same(clie
         assert html.count(SAME_MESSAGE) == 2  # in the summary and at the field
         assert "<title>Error: Sign in" in html
     assert client.get("/dashboard").status_code == 302
+    failed = db.session.query(AuditEvent).filter_by(action="user.sign_in_failed").all()
+    assert sorted(e.subject_id for e in failed) == sorted([str(user.id), str(gone.id)])
+    assert all(e.actor_id is None for e in failed)
 
 
 def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(client, make_user):
