@@ -25,6 +25,11 @@ EXPECTED_PUBLIC = {
     "accounts.reset_password",
     "accounts.accept_invite",
     "api-docs.openapi_json",
+    "roles.index",
+    "roles.show",
+    "api.PayFrameworks",
+    "api.Roles",
+    "api.RoleById",
 }
 
 SAMPLE_ARGS = {"int": 999999, "string": "sample", "path": "images/favicon.svg", "default": "sample"}
