@@ -159,3 +159,25 @@ def test_wrong_method_gets_the_405_page_and_says_what_is_allowed(client):
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
     assert "nhsuk-header" in response.get_data(as_text=True)
+
+
+def test_control_characters_are_stripped_before_any_form_sees_them(client):
+    """NUL in a name would be refused by PostgreSQL: it is dropped, the rest is kept."""
+    from tests.conftest import csrf_from
+
+    page = client.get("/register?q=a%00b")
+    response = client.post(
+        "/register",
+        data={
+            "full_name": "Sam\x00 Carer\x07",
+            "email": "nul@example.org",
+            "password": "a long enough\x00 password",
+            "confirm_password": "a long enough password",
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 200
+    assert "Check your email" in response.get_data(as_text=True)
+    user = db.session.scalar(select(User).where(User.email == "nul@example.org"))
+    assert user.full_name == "Sam Carer"
+    assert client.get("/roles?type=employed%00").status_code == 200

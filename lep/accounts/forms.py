@@ -8,13 +8,9 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 
 from lep.access import ROLES
 from lep.accounts.models import ROLE_LABELS
-from lep.forms import MultiCheckboxField
+from lep.forms import MultiCheckboxField, strip
 
 PASSWORD_MIN = 10
-
-
-def strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 def email_field(label: str = "Email address") -> EmailField:

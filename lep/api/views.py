@@ -132,8 +132,8 @@ class AuditEvents(MethodView):
 @blp.route("/pay-frameworks")
 @public
 class PayFrameworks(MethodView):
+    @blp.doc(security=[])  # public: no token needed
     @blp.response(200, PayFrameworkSchema(many=True))
-    @blp.alt_response(401, response="UNAUTHORIZED")
     def get(self):  # type: ignore[no-untyped-def]
         """Pay frameworks: Agenda for Change bands and their pay points (public, no token).
 
@@ -266,9 +266,9 @@ class OpenRolesPage(SQLCursorPage):
 @blp.route("/roles")
 @public
 class Roles(MethodView):
+    @blp.doc(security=[])  # public: no token needed
     @blp.arguments(RoleQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, RoleSummarySchema(many=True))
-    @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.paginate(OpenRolesPage)
     def get(  # type: ignore[no-untyped-def]
         self, engagement_type: str | None, work_pattern: str | None
@@ -287,8 +287,8 @@ class Roles(MethodView):
 @blp.route("/roles/<int:role_id>")
 @public
 class RoleById(MethodView):
+    @blp.doc(security=[])  # public: no token needed
     @blp.response(200, RoleSchema)
-    @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, role_id: int):  # type: ignore[no-untyped-def]
         """One published role: open, closed or filled (public, no token). Drafts are not found."""

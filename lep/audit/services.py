@@ -40,7 +40,13 @@ def record(
     actor_label: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits)."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
+    # The signed-in person acts unless the caller names the actor (or says it was the system).
+    if (
+        actor is None
+        and actor_label is None
+        and has_request_context()
+        and current_user.is_authenticated
+    ):
         actor = current_user
     if actor is not None and getattr(actor, "is_authenticated", True) and hasattr(actor, "id"):
         actor_id = actor.id

@@ -8,7 +8,6 @@ of anything they refuse; `show_errors` puts those messages at the fields.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -34,7 +33,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from lep.extensions import db
-from lep.forms import MultiCheckboxField
+from lep.forms import MultiCheckboxField, strip
 from lep.money import MoneyError, format_pounds, parse_pounds
 from lep.roles import pay
 from lep.roles.models import (
@@ -53,15 +52,6 @@ MAX_POSTS = 999
 MAX_RATE_PENCE = 1_000_000  # £10,000 for an hour, half day or day: anything more is a typo
 MAX_HOURS = Decimal("37.5")
 HOURS_MESSAGE = "Hours a week must be more than 0 and no more than 37.5"
-
-
-# Control characters other than tab and newlines: never meant, and PostgreSQL refuses NUL in text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def strip(value: Any) -> Any:
-    """Trim what was typed and drop stray control characters."""
-    return _CONTROL.sub("", value).strip() if isinstance(value, str) else value
 
 
 def show_errors(

@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lep import audit
 from lep.extensions import db
@@ -177,14 +177,15 @@ def add_rates(
             raise RateCardError("A rate cannot be negative", field=name)
     if not 1 <= half_day_max_hours <= 12:
         raise RateCardError("A half day must be between 1 and 12 hours", "half_day_max_hours")
-    clash = db.session.scalar(
-        select(RateCardRate).where(
-            RateCardRate.rate_card_id == card.id, RateCardRate.effective_from == effective_from
-        )
+    latest = db.session.scalar(
+        select(func.max(RateCardRate.effective_from)).where(RateCardRate.rate_card_id == card.id)
     )
-    if clash is not None:
+    if latest is not None and effective_from <= latest:
+        # New rates go after the card's history, never into it: rates already in force for a
+        # date stay what they were.
         raise RateCardError(
-            "This card already has rates from that date. Choose a later date for new rates",
+            f"New rates must start after {latest.day} {latest:%B %Y}, when this card's latest "
+            "rates started",
             field="effective_from",
         )
     rate = RateCardRate(

@@ -87,3 +87,16 @@ def test_audit_date_filter_rejects_a_bad_date_clearly(client, make_user, login):
 def test_only_admins_see_the_audit_log(client, make_user, login):
     login(make_user("finance"))
     assert client.get("/admin/audit/").status_code == 403
+
+
+def test_a_named_actor_label_wins_over_the_signed_in_person(app, make_user):
+    """System work done during someone's request is recorded as the system's, not theirs."""
+    from flask_login import login_user
+
+    hr = make_user("hr")
+    with app.test_request_context("/"):
+        login_user(hr)
+        system = audit.record("role.closed", "role", 1, actor_label="system")
+        theirs = audit.record("role.updated", "role", 1)
+    assert (system.actor_id, system.actor_label) == (None, "system")
+    assert (theirs.actor_id, theirs.actor_label) == (hr.id, hr.email)

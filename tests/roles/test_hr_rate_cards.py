@@ -169,10 +169,22 @@ def test_rates_from_a_date_already_used_are_refused(client, finance):
     card = create_rate_card("PPV")
     add_rates(card, dt.date(2025, 4, 1), day_pence=15000)
     response = post(client, f"/hr/rate-cards/{card.id}", rates(day="160"))
-    assert "already has rates from that date" in error_at(
+    assert "New rates must start after 1 April 2025" in error_at(
         response.get_data(as_text=True), "effective_from"
     )
     assert db.session.scalar(select(func.count(RateCardRate.id))) == 1
+
+
+def test_rates_cannot_be_slipped_into_the_history(client, finance):
+    card = create_rate_card("PPV")
+    add_rates(card, dt.date(2025, 4, 1), day_pence=15000)
+    response = post(
+        client, f"/hr/rate-cards/{card.id}", rates(effective_from="2024-04-01", day="1")
+    )
+    assert "New rates must start after 1 April 2025" in error_at(
+        response.get_data(as_text=True), "effective_from"
+    )
+    assert pay.rate_in_force(card, dt.date(2025, 1, 1)) is None
 
 
 def test_a_later_rate_never_changes_the_earlier_one(client, finance):
