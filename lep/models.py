@@ -1,20 +1,43 @@
 """Imports every model so that SQLAlchemy's metadata (and Alembic) sees the whole schema."""
 
 from lep.accounts.models import ApiToken, User, UserRole
+from lep.applications.models import (
+    Answer,
+    Application,
+    OtherWayRequest,
+    QuotaAnswer,
+    SupportingFile,
+)
 from lep.audit.models import AuditEvent
+from lep.equality.models import EqualityResponse
 from lep.notifications.models import OutboxMessage
-from lep.roles.models import Criterion, PayPoint, Question, RateCard, RateCardRate, Role
+from lep.roles.models import (
+    Criterion,
+    PayPoint,
+    Question,
+    QuotaCategory,
+    RateCard,
+    RateCardRate,
+    Role,
+)
 
 __all__ = [
+    "Answer",
     "ApiToken",
+    "Application",
     "AuditEvent",
     "Criterion",
+    "EqualityResponse",
+    "OtherWayRequest",
     "OutboxMessage",
     "PayPoint",
     "Question",
+    "QuotaAnswer",
+    "QuotaCategory",
     "RateCard",
     "RateCardRate",
     "Role",
+    "SupportingFile",
     "User",
     "UserRole",
 ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from lep import audit
@@ -15,6 +13,7 @@ from lep.accounts.tokens import NewApiToken, generate_api_token, make_link_token
 from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import deliver_queued, queue_email
+from lep.urls import external_url
 
 
 class AccountError(Exception):
@@ -34,11 +33,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def _external(endpoint: str, **values: Any) -> str:
-    base = current_app.config["SERVER_NAME_FOR_EMAIL"].rstrip("/")
-    return base + url_for(endpoint, **values)
-
-
 def register_applicant(full_name: str, email: str, password: str) -> User | None:
     """Create an applicant and send the confirmation link.
 
@@ -53,8 +47,8 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
             "Someone tried to register with your email address",
             "already_registered",
             user=existing,
-            login_url=_external("accounts.login"),
-            reset_url=_external("accounts.forgot_password"),
+            login_url=external_url("accounts.login"),
+            reset_url=external_url("accounts.forgot_password"),
         )
         db.session.commit()
         deliver_queued(msg)
@@ -77,7 +71,7 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
 
 
 def _queue_confirmation(user: User):  # type: ignore[no-untyped-def]
-    link = _external("accounts.confirm_email", token=make_link_token(user, "confirm"))
+    link = external_url("accounts.confirm_email", token=make_link_token(user, "confirm"))
     return queue_email(
         user.email, "Confirm your email address", "confirm_email", user=user, link=link
     )
@@ -119,7 +113,7 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = _external("accounts.reset_password", token=make_link_token(user, "reset"))
+    link = external_url("accounts.reset_password", token=make_link_token(user, "reset"))
     msg = queue_email(user.email, "Reset your password", "reset_password", user=user, link=link)
     audit.record("user.password_reset_requested", "user", user.id, actor=user)
     db.session.commit()
@@ -176,7 +170,7 @@ def invite_staff(full_name: str, email: str, roles: set[str], invited_by: User) 
         after={"email": email, "roles": sorted(roles)},
         actor=invited_by,
     )
-    link = _external("accounts.accept_invite", token=make_link_token(user, "invite"))
+    link = external_url("accounts.accept_invite", token=make_link_token(user, "invite"))
     msg = queue_email(
         email,
         f"You have been invited to {current_app.config['SERVICE_NAME']}",
@@ -193,7 +187,7 @@ def invite_staff(full_name: str, email: str, roles: set[str], invited_by: User) 
 def resend_invite(user: User, by: User) -> None:
     if user.password_hash is not None:
         raise AccountError("This person has already set a password")
-    link = _external("accounts.accept_invite", token=make_link_token(user, "invite"))
+    link = external_url("accounts.accept_invite", token=make_link_token(user, "invite"))
     msg = queue_email(
         user.email,
         f"You have been invited to {current_app.config['SERVICE_NAME']}",

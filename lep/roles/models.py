@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     Date,
@@ -156,6 +157,9 @@ class Role(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     questions: Mapped[list[Question]] = relationship(
         back_populates="role", order_by="Question.position", cascade="all, delete-orphan"
     )
+    quota_categories: Mapped[list[QuotaCategory]] = relationship(
+        back_populates="role", order_by="QuotaCategory.position", cascade="all, delete-orphan"
+    )
 
     @property
     def hours_per_week(self) -> float | None:
@@ -189,3 +193,22 @@ class Question(db.Model):  # type: ignore[name-defined,misc]
 
     role: Mapped[Role] = relationship(back_populates="questions")
     criteria: Mapped[list[Criterion]] = relationship(secondary=question_criterion)
+
+
+class QuotaCategory(db.Model):  # type: ignore[name-defined,misc]
+    """A lottery role's quota question (e.g. region, age band), asked on the application form.
+
+    The shortlisting step sets minimum and maximum places for each option."""
+
+    __tablename__ = "quota_category"
+    __table_args__ = (UniqueConstraint("role_id", "name", name="one_name_per_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # e.g. "Region"
+    question: Mapped[str] = mapped_column(Text)  # e.g. "Which region do you live in?"
+    why: Mapped[str] = mapped_column(Text, default="")  # why it is asked and how it is used
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(default=0)
+
+    role: Mapped[Role] = relationship(back_populates="quota_categories")

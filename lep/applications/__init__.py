@@ -1,0 +1,1 @@
+"""Applications: the accessible application journey, support needs, files, other ways to apply."""

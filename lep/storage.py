@@ -1,0 +1,73 @@
+"""Private file storage behind an interface, chosen by FILE_STORAGE ("local" by default).
+
+Files are stored under random keys outside the static folder, and read back only through views
+that check who may see them.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import re
+import secrets
+from pathlib import Path
+
+from flask import Flask, current_app
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+class FileStorage(abc.ABC):
+    @abc.abstractmethod
+    def save(self, data: bytes) -> str:
+        """Store the bytes; return the new random key."""
+
+    @abc.abstractmethod
+    def read(self, key: str) -> bytes: ...
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None: ...
+
+
+class LocalStorage(FileStorage):
+    """A folder on disk (default: instance/uploads), files named by random keys."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.match(key):
+            raise ValueError("not a storage key")
+        return self.root / key[:2] / key
+
+    def save(self, data: bytes) -> str:
+        key = secrets.token_urlsafe(32)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return key
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+def storage_for(app: Flask) -> FileStorage:
+    kind = app.config.get("FILE_STORAGE", "local")
+    if kind != "local":
+        raise RuntimeError(f"unknown FILE_STORAGE {kind!r}: use 'local'")
+    root = app.config.get("UPLOAD_FOLDER") or os.path.join(app.instance_path, "uploads")
+    return LocalStorage(root)
+
+
+def get_storage() -> FileStorage:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    storage = app.extensions.get("lep_storage")
+    if storage is None:
+        storage = storage_for(app)
+        app.extensions["lep_storage"] = storage
+    return storage
