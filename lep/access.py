@@ -48,6 +48,26 @@ def require_role(*roles: str) -> Callable[[F], F]:
     return decorate
 
 
+SESSION_READS_ATTR = "_lep_api_session_reads"
+
+
+def api_session_reads(view: F) -> F:
+    """An API view whose GETs also accept the browser's session (a person reading their own
+    data); every other API call needs a personal token. Writes never accept the session."""
+    setattr(view, SESSION_READS_ATTR, True)
+    return view
+
+
+def allows_session_reads(app: Flask, endpoint: str) -> bool:
+    view = app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    return bool(
+        getattr(view, SESSION_READS_ATTR, False)
+        or getattr(getattr(view, "view_class", None), SESSION_READS_ATTR, False)
+    )
+
+
 # Endpoints registered by libraries, whose view functions we do not decorate ourselves.
 LIBRARY_PUBLIC_ENDPOINTS = {"static", "api-docs.openapi_json"}
 

@@ -6,7 +6,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, url_
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from lep.access import PUBLIC, SIGNED_IN, access_for
+from lep.access import PUBLIC, SIGNED_IN, access_for, allows_session_reads
 
 CSP = "; ".join(
     [
@@ -52,11 +52,21 @@ def check_access() -> ResponseReturnValue | None:
     if is_api_request():
         from lep.accounts.tokens import user_for_api_token
 
-        user = user_for_api_token(request.headers.get("Authorization", ""))
-        if user is None:
-            return api_error(401, "Send a valid personal API token: Authorization: Bearer <token>")
-        # Flask-Login reads the current user from g; API calls never use the session cookie.
-        g._login_user = user
+        header = request.headers.get("Authorization", "")
+        session_read = (
+            not header
+            and request.method in ("GET", "HEAD")
+            and allows_session_reads(current_app, endpoint)
+            and current_user.is_authenticated
+        )
+        if not session_read:
+            user = user_for_api_token(header)
+            if user is None:
+                return api_error(
+                    401, "Send a valid personal API token: Authorization: Bearer <token>"
+                )
+            # Flask-Login reads the current user from g; the session cookie is not used.
+            g._login_user = user
     if not current_user.is_authenticated:
         if is_api_request():
             return api_error(401, "Authentication required")
