@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from lep.accounts.staff_views import bp as staff_bp
     from lep.accounts.views import bp as accounts_bp
     from lep.api import register_api
+    from lep.applications.export import bp as my_data_bp
     from lep.applications.views import bp as applications_bp
     from lep.audit.views import bp as audit_bp
     from lep.main.views import bp as main_bp
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roles_bp)
     app.register_blueprint(hr_roles_bp)
     app.register_blueprint(applications_bp)
+    app.register_blueprint(my_data_bp)
     register_api(app)
 
 

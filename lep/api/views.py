@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
-from lep.access import STAFF_ROLES, public, require_role
+from lep.access import STAFF_ROLES, api_session_reads, public, require_role
 from lep.api.schemas import (
     AuditEventSchema,
     AuditQuerySchema,
@@ -25,6 +26,8 @@ from lep.api.schemas import (
     RoleSchema,
     RoleSummarySchema,
 )
+from lep.applications.models import Answer, Application, QuotaAnswer
+from lep.applications.schemas import ApplicationSchema
 from lep.audit.models import AuditEvent
 from lep.extensions import db
 from lep.roles import listing, pay
@@ -298,3 +301,66 @@ class RoleById(MethodView):
         assert role is not None
         listed = listing.with_pay([role], today_in_london())[0]
         return role_data(listed, detail=True)
+
+
+def _own_applications() -> Select[tuple[Application]]:
+    """The signed-in person's applications, and nobody else's, with what the schema shows."""
+    return (
+        select(Application)
+        .where(Application.applicant_id == current_user.id)
+        .options(
+            selectinload(Application.role),
+            selectinload(Application.answers).selectinload(Answer.question),
+            selectinload(Application.files),
+            selectinload(Application.quota_answers).selectinload(QuotaAnswer.category),
+        )
+    )
+
+
+@blp.route("/applications")
+@require_role("applicant")
+@api_session_reads
+class Applications(MethodView):
+    @blp.response(200, ApplicationSchema(many=True))
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    def get(self):  # type: ignore[no-untyped-def]
+        """Your own applications, newest first: drafts, sent and withdrawn.
+
+        For the person signed in (applicants only): a signed-in browser session can read this as
+        well as a personal token. Nobody else's applications are ever listed. Each one's ref is
+        where to find it on its own.
+        """
+        stmt = _own_applications().order_by(Application.created_at.desc(), Application.id.desc())
+        return list(db.session.scalars(stmt))
+
+
+DRAFT_REF = re.compile(r"draft-([1-9][0-9]{0,17})")
+
+
+@blp.route("/applications/<ref>")
+@require_role("applicant")
+@api_session_reads
+class ApplicationByRef(MethodView):
+    @blp.response(200, ApplicationSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, ref: str):  # type: ignore[no-untyped-def]
+        """One of your own applications, by its reference (e.g. LEP-2026-000123).
+
+        An application not sent yet has no reference: ask for it as draft-<id> (the ref the list
+        gives it). Once sent, it is found only by its reference. Someone else's application is
+        not found (404), exactly as a reference that does not exist, so references cannot be
+        guessed. A signed-in browser session can read this as well as a personal token.
+        """
+        stmt = _own_applications()
+        draft = DRAFT_REF.fullmatch(ref)
+        if draft:
+            stmt = stmt.where(Application.id == int(draft.group(1)), Application.status == "draft")
+        else:
+            stmt = stmt.where(Application.reference == ref.strip().upper())
+        application = db.session.scalar(stmt)
+        if application is None:
+            abort(404, message="You have no application with this reference")
+        return application
