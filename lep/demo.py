@@ -28,32 +28,45 @@ def seed() -> list[tuple[str, list[str]]]:
     from lep.roles.demo import seed_roles
 
     seed_roles()
+    from lep.applications.demo import seed_applications
+
+    accounts += seed_applications()
+    from lep.equality.demo import seed_equality
+
+    seed_equality()
     return accounts
 
 
 def seed_accounts() -> list[tuple[str, list[str]]]:
-    password = current_app.config["DEMO_PASSWORD"]
     created = []
     for email, name, roles in DEMO_USERS:
-        assert roles <= set(ROLES)
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            user = User(
-                email=email,
-                full_name=name,
-                password_hash=hash_password(password),
-                email_confirmed_at=utcnow(),
-            )
-            user.set_roles(roles)
-            db.session.add(user)
-            db.session.flush()
-            audit.record(
-                "user.demo_seeded",
-                "user",
-                user.id,
-                after={"roles": sorted(roles)},
-                actor_label="demo",
-            )
+        demo_user(email, name, roles)
         created.append((email, sorted(roles)))
     db.session.commit()
     return created
+
+
+def demo_user(email: str, name: str, roles: set[str]) -> User:
+    """The demo account with this email, made (with the demo password) if it is not there yet.
+
+    The caller commits."""
+    assert roles <= set(ROLES)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(
+            email=email,
+            full_name=name,
+            password_hash=hash_password(current_app.config["DEMO_PASSWORD"]),
+            email_confirmed_at=utcnow(),
+        )
+        user.set_roles(roles)
+        db.session.add(user)
+        db.session.flush()
+        audit.record(
+            "user.demo_seeded",
+            "user",
+            user.id,
+            after={"roles": sorted(roles)},
+            actor_label="demo",
+        )
+    return user

@@ -76,3 +76,27 @@ def test_demo_seed_is_idempotent_and_every_role_can_sign_in(app, client):
         assert f"{email:<32} {', '.join(sorted(roles))}" in first.output
         response = sign_in(app.test_client(), email, app.config["DEMO_PASSWORD"])
         assert response.status_code == 302, email
+
+
+def test_demo_has_applications_in_every_status_and_some_equality_answers(app):
+    from lep.applications.models import APPLICATION_STATUSES, Application
+    from lep.applications.services import word_count
+    from lep.equality.models import EqualityResponse
+    from lep.notifications.models import OutboxMessage
+
+    assert app.test_cli_runner().invoke(args=["lep", "demo"]).exit_code == 0
+    applications = db.session.scalars(select(Application)).all()
+    assert {a.status for a in applications} == set(APPLICATION_STATUSES)
+    for application in applications:
+        for answer in application.answers:
+            assert 0 < word_count(answer.text) <= answer.question.word_limit
+        assert (application.reference is None) == (application.status == "draft")
+    assert any(a.guaranteed_interview for a in applications)
+    main = [a for a in applications if a.applicant.email == "applicant@example.org"]
+    assert sorted(a.status for a in main) == ["draft", "submitted"]
+    equality = count(EqualityResponse)
+    assert 0 < equality < len(applications)
+    events, emails = count(AuditEvent), count(OutboxMessage)
+    assert app.test_cli_runner().invoke(args=["lep", "demo"]).exit_code == 0
+    assert (count(Application), count(EqualityResponse)) == (len(applications), equality)
+    assert (count(AuditEvent), count(OutboxMessage)) == (events, emails)
