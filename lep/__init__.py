@@ -91,8 +91,10 @@ def register_blueprints(app: Flask) -> None:
     from lep.accounts.views import bp as accounts_bp
     from lep.api import register_api
     from lep.applications.export import bp as my_data_bp
+    from lep.applications.hr_views import bp as hr_applications_bp
     from lep.applications.views import bp as applications_bp
     from lep.audit.views import bp as audit_bp
+    from lep.equality.views import bp as equality_bp
     from lep.main.views import bp as main_bp
     from lep.roles.hr_views import bp as hr_roles_bp
     from lep.roles.views import bp as roles_bp
@@ -104,6 +106,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(roles_bp)
     app.register_blueprint(hr_roles_bp)
     app.register_blueprint(applications_bp)
+    app.register_blueprint(hr_applications_bp)
+    app.register_blueprint(equality_bp)
     app.register_blueprint(my_data_bp)
     register_api(app)
 

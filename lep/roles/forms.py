@@ -417,6 +417,44 @@ class QuestionForm(FlaskForm):
         return [i for i in ids if i is not None]
 
 
+class QuotaCategoryForm(FlaskForm):
+    """A lottery role's quota question. The service owns the rules (required, 2 or more
+    different answers of at most 100 characters each)."""
+
+    name = StringField(
+        "Name of the quota",
+        description="A short name, for example Region or Age band",
+        filters=[strip],
+        validators=[Length(max=100, message="Name must be 100 characters or fewer")],
+    )
+    question = TextAreaField(
+        "Question applicants will be asked",
+        description="For example: Which region do you live in?",
+        filters=[strip],
+        validators=[Length(max=1000, message="Question must be 1,000 characters or fewer")],
+    )
+    why = TextAreaField(
+        "Why you ask, and how the answer is used",
+        description=(
+            "In plain words, shown with the question. For example: We want people from every "
+            "part of the county on the panel, so the lottery keeps 2 places for each region"
+        ),
+        filters=[strip],
+        validators=[Length(max=2000, message="Why you ask must be 2,000 characters or fewer")],
+    )
+    options = TextAreaField(
+        "Answers to choose from",
+        description="One on each line, at least 2. Each answer can be up to 100 characters",
+        filters=[strip],
+        validators=[Length(max=10000, message="Answers must be 10,000 characters or fewer")],
+    )
+    submit = SubmitField("Add quota question")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "quota")
+        super().__init__(*args, **kwargs)
+
+
 class ItemForm(FlaskForm):
     """Remove a criterion or question: its id, and the CSRF token."""
 

@@ -8,9 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lep.access import require_role
+from lep.applications.models import OtherWayRequest
 from lep.db import utcnow
 from lep.extensions import db
 from lep.money import format_pounds
@@ -78,7 +79,12 @@ def list_roles() -> ResponseReturnValue:
     if status:
         stmt = stmt.where(Role.status == status)
     roles = db.paginate(stmt, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("roles/hr/list.html", roles=roles, status=status, now=utcnow())
+    open_tasks = db.session.scalar(
+        select(func.count(OtherWayRequest.id)).where(OtherWayRequest.done_at.is_(None))
+    )
+    return render_template(
+        "roles/hr/list.html", roles=roles, status=status, now=utcnow(), open_tasks=open_tasks or 0
+    )
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
@@ -119,6 +125,7 @@ def _role_page(
     *,
     criterion_form: forms.CriterionForm | None = None,
     question_form: forms.QuestionForm | None = None,
+    quota_form: forms.QuotaCategoryForm | None = None,
     action_errors: dict[str, str] | None = None,
 ) -> ResponseReturnValue:
     """The role's page for HR. A form that was just sent comes back with its errors."""
@@ -128,7 +135,9 @@ def _role_page(
         "Full description": readability.check(role.description),
     }
     problems = services.publishing_problems(role) if role.status in {"draft", "closed"} else {}
-    failed = next((f for f in (criterion_form, question_form) if f is not None and f.errors), None)
+    sent = (criterion_form, question_form, quota_form)
+    failed = next((f for f in sent if f is not None and f.errors), None)
+    show_quotas = role.selection_method == "lottery" or bool(role.quota_categories)
     return render_template(
         "roles/hr/role.html",
         role=role,
@@ -137,6 +146,9 @@ def _role_page(
         problems=problems,
         criterion_form=criterion_form or forms.CriterionForm(formdata=None),
         question_form=question_form or forms.QuestionForm(formdata=None, role=role),
+        quota_form=quota_form or forms.QuotaCategoryForm(formdata=None),
+        show_quotas=show_quotas,
+        quota_lock=services.quota_lock(role) if show_quotas else None,
         item_form=forms.ItemForm(formdata=None),
         action_form=forms.ActionForm(formdata=None),
         action_errors=action_errors or {},
@@ -223,6 +235,43 @@ def remove_question(role_id: int) -> ResponseReturnValue:
             return _role_page(role, action_errors=exc.errors)
         flash("Question removed.", "success")
     return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="questions"))
+
+
+@bp.route("/roles/<int:role_id>/quotas", methods=["POST"])
+@require_role("hr")
+def add_quota(role_id: int) -> ResponseReturnValue:
+    role: Role = _get(Role, role_id)
+    form = forms.QuotaCategoryForm()
+    if form.validate_on_submit():
+        try:
+            services.add_quota_category(
+                role,
+                form.name.data or "",
+                form.question.data or "",
+                form.why.data or "",
+                form.options.data or "",
+                _by(),
+            )
+        except services.RoleError as exc:
+            forms.show_errors(form, exc.errors)
+        else:
+            flash("Quota question added.", "success")
+            return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="quotas"))
+    return _role_page(role, quota_form=form)
+
+
+@bp.route("/roles/<int:role_id>/quotas/remove", methods=["POST"])
+@require_role("hr")
+def remove_quota(role_id: int) -> ResponseReturnValue:
+    role: Role = _get(Role, role_id)
+    form = forms.ItemForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_quota_category(role, form.item(), _by())
+        except services.RoleError as exc:
+            return _role_page(role, action_errors=exc.errors)
+        flash("Quota question removed.", "success")
+    return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="quotas"))
 
 
 def _change_status(

@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lep import audit
+from lep.applications.models import Application
 from lep.db import utcnow
 from lep.extensions import db
 from lep.roles import pay
@@ -19,6 +20,7 @@ from lep.roles.models import (
     WORK_PATTERNS,
     Criterion,
     Question,
+    QuotaCategory,
     RateCard,
     Role,
 )
@@ -277,6 +279,134 @@ def remove_question(role: Role, question_id: int, by: Any) -> None:
         actor=by,
     )
     role.questions.remove(question)
+    db.session.commit()
+
+
+# --- Quota questions (roles chosen by lottery) ------------------------------------------------
+
+MAX_QUOTA_NAME = 100
+MAX_QUOTA_QUESTION = 1000
+MAX_QUOTA_WHY = 2000
+MAX_QUOTA_OPTION = 100  # the length of quota_answer.value
+MAX_QUOTA_OPTIONS = 50
+
+
+def submitted_applications(role: Role) -> int:
+    """How many applications for this role have been sent (drafts do not count)."""
+    stmt = select(func.count(Application.id)).where(
+        Application.role_id == role.id, Application.status != "draft"
+    )
+    return db.session.scalar(stmt) or 0
+
+
+def quota_lock(role: Role) -> str | None:
+    """Why the role's quota questions cannot change now, or None if they can.
+
+    They can change while the role is a draft, or open before anyone has sent an application:
+    every application sent must have answered the same questions."""
+    if role.status == "draft":
+        return None
+    if role.status == "open" and submitted_applications(role) == 0:
+        return None
+    if role.status == "open":
+        return "People have already sent applications, so the quota questions are fixed"
+    return "This role is closed: its quota questions are fixed"
+
+
+def parse_options(text: str) -> list[str]:
+    """One option a line; blank lines and spaces around each are dropped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def add_quota_category(
+    role: Role, name: str, question: str, why: str, options: str | list[str], by: Any
+) -> QuotaCategory:
+    """A quota question for a lottery role (e.g. "Region": "Which region do you live in?")."""
+    if role.selection_method != "lottery":
+        raise RoleError({"name": "Quota questions are only for roles chosen by lottery"})
+    locked = quota_lock(role)
+    if locked:
+        raise RoleError({"name": locked})
+    name, question, why = name.strip(), question.strip(), why.strip()
+    choices = parse_options(options) if isinstance(options, str) else [o.strip() for o in options]
+    choices = [o for o in choices if o]
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Enter a name for the quota, like Region"
+    elif len(name) > MAX_QUOTA_NAME:
+        errors["name"] = f"Name must be {MAX_QUOTA_NAME} characters or fewer"
+    elif any(c.name.casefold() == name.casefold() for c in role.quota_categories):
+        errors["name"] = f"This role already has a quota called {name}"
+    if not question:
+        errors["question"] = "Enter the question applicants will be asked"
+    elif len(question) > MAX_QUOTA_QUESTION:
+        errors["question"] = f"Question must be {MAX_QUOTA_QUESTION:,} characters or fewer"
+    if not why:
+        errors["why"] = "Say why you ask this question and how the answer is used"
+    elif len(why) > MAX_QUOTA_WHY:
+        errors["why"] = f"Why you ask must be {MAX_QUOTA_WHY:,} characters or fewer"
+    too_long = [o for o in choices if len(o) > MAX_QUOTA_OPTION]
+    seen: set[str] = set()
+    repeated = []
+    for option in choices:
+        if option.casefold() in seen:
+            repeated.append(option)
+        seen.add(option.casefold())
+    if len(choices) < 2:
+        errors["options"] = "Enter at least 2 answers, one on each line"
+    elif len(choices) > MAX_QUOTA_OPTIONS:
+        errors["options"] = f"Enter {MAX_QUOTA_OPTIONS} answers or fewer"
+    elif too_long:
+        errors["options"] = (
+            f"Each answer must be {MAX_QUOTA_OPTION} characters or fewer: "
+            f"“{too_long[0][:40]}…” is too long"
+        )
+    elif repeated:
+        errors["options"] = f"Each answer must be different: “{repeated[0]}” is there twice"
+    if errors:
+        raise RoleError(errors)
+    category = QuotaCategory(
+        role=role,
+        name=name,
+        question=question,
+        why=why,
+        options=choices,
+        position=max((c.position for c in role.quota_categories), default=0) + 1,
+    )
+    db.session.add(category)
+    db.session.flush()
+    audit.record(
+        "role.quota_category_added",
+        "role",
+        role.id,
+        after={
+            "quota_category_id": category.id,
+            "name": name,
+            "question": question,
+            "why": why,
+            "options": choices,
+        },
+        actor=by,
+    )
+    db.session.commit()
+    return category
+
+
+def remove_quota_category(role: Role, category_id: int, by: Any) -> None:
+    locked = quota_lock(role)
+    if locked:
+        raise RoleError({"quota": locked})
+    category = next((c for c in role.quota_categories if c.id == category_id), None)
+    if category is None:
+        raise RoleError({"quota": "That quota question is not part of this role"})
+    audit.record(
+        "role.quota_category_removed",
+        "role",
+        role.id,
+        before={"quota_category_id": category.id, "name": category.name},
+        actor=by,
+    )
+    role.quota_categories.remove(category)
     db.session.commit()
 
 
