@@ -335,7 +335,8 @@ class Applications(MethodView):
         return list(db.session.scalars(stmt))
 
 
-DRAFT_REF = re.compile(r"draft-([1-9][0-9]{0,17})")
+DRAFT_REF = re.compile(r"draft-([1-9][0-9]{0,8})")  # ids fit a 32-bit integer column
+REFERENCE = re.compile(r"LEP-[0-9]{4}-[0-9]{6,12}", re.IGNORECASE)  # as services.reference_for
 
 
 @blp.route("/applications/<ref>")
@@ -355,12 +356,12 @@ class ApplicationByRef(MethodView):
         guessed. A signed-in browser session can read this as well as a personal token.
         """
         stmt = _own_applications()
-        draft = DRAFT_REF.fullmatch(ref)
-        if draft:
+        application = None
+        if draft := DRAFT_REF.fullmatch(ref):
             stmt = stmt.where(Application.id == int(draft.group(1)), Application.status == "draft")
-        else:
-            stmt = stmt.where(Application.reference == ref.strip().upper())
-        application = db.session.scalar(stmt)
+            application = db.session.scalar(stmt)
+        elif REFERENCE.fullmatch(ref):  # anything else is not a reference: no query for it
+            application = db.session.scalar(stmt.where(Application.reference == ref.upper()))
         if application is None:
             abort(404, message="You have no application with this reference")
         return application
