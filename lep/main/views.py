@@ -6,8 +6,10 @@ import os
 
 from flask import Blueprint, current_app, render_template, send_from_directory
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from lep.access import public, signed_in
+from lep.applications.services import applications_for, role_is_open
 
 bp = Blueprint("main", __name__)
 
@@ -21,7 +23,11 @@ def index() -> ResponseReturnValue:
 @bp.route("/dashboard")
 @signed_in
 def dashboard() -> ResponseReturnValue:
-    return render_template("main/dashboard.html")
+    return render_template(
+        "main/dashboard.html",
+        applications=applications_for(current_user.id),
+        role_is_open=role_is_open,
+    )
 
 
 @bp.route("/accessibility")

@@ -155,16 +155,22 @@ def test_how_people_are_chosen_in_plain_words(client, method, interview, expecte
     assert ("invited to an interview" in chosen) == interview
 
 
-def test_an_open_role_says_honestly_how_to_apply(client):
+def test_an_open_role_has_a_start_button_and_other_ways_to_apply(client):
     role = published_role("employed", contact_name="Priya Shah")
     html = get_page(client, role.id)
     text = main_text(html)
     assert "How to apply" in text
-    assert "Applications open soon: talk to Priya Shah." in text
-    assert "You cannot apply online yet." in text
-    # No start button to a page that does not exist yet.
-    assert "/apply" not in html
-    assert "Start your application" not in html
+    assert "Applications open soon" not in text
+    start = re.search(r'<a class="nhsuk-button"[^>]*>\s*Start your application\s*</a>', html)
+    assert start and f'href="/roles/{role.id}/apply"' in start.group(0)
+    assert f'href="/roles/{role.id}/apply-another-way"' in html
+    assert (
+        "Apply another way (by phone, on paper, in a recording, or with someone's help)"
+        in text.replace("&#39;", "'")
+    )
+    # The contact details are still there, for people who want to talk first.
+    assert "To find out more before you apply, contact Priya Shah." in text
+    assert 'id="apply-contact"' in html
     assert "This role has closed" not in text
 
 
@@ -182,7 +188,7 @@ def test_a_closed_or_filled_role_says_so_with_no_way_to_apply(client, how):
     assert "This role has closed" in text
     assert "We are no longer taking applications for this role." in text
     assert "How to apply" not in text
-    assert "Applications open soon" not in text
+    assert "Start your application" not in text
     assert "Closing date" not in text
     # The rest of the advert is still there to read.
     assert PPV_STATEMENT in text
