@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from lep.access import require_role
 from lep.accounts.models import User
@@ -33,7 +33,7 @@ class DoneForm(FlaskForm):
         description="For example: called them on 3 March and sent a paper form by post",
         filters=[strip],
         validators=[
-            InputRequired("Enter what was done"),
+            DataRequired("Enter what was done"),
             Length(max=services.MAX_FIELD, message="This must be 2,000 characters or fewer"),
         ],
     )
