@@ -253,6 +253,8 @@ def add_quota(role_id: int) -> ResponseReturnValue:
                 _by(),
             )
         except services.RoleError as exc:
+            if "quota" in exc.errors:  # the role's quotas cannot change: the form is not shown
+                return _role_page(role, action_errors=exc.errors)
             forms.show_errors(form, exc.errors)
         else:
             flash("Quota question added.", "success")

@@ -323,10 +323,10 @@ def add_quota_category(
 ) -> QuotaCategory:
     """A quota question for a lottery role (e.g. "Region": "Which region do you live in?")."""
     if role.selection_method != "lottery":
-        raise RoleError({"name": "Quota questions are only for roles chosen by lottery"})
+        raise RoleError({"quota": "Quota questions are only for roles chosen by lottery"})
     locked = quota_lock(role)
     if locked:
-        raise RoleError({"name": locked})
+        raise RoleError({"quota": locked})
     name, question, why = name.strip(), question.strip(), why.strip()
     choices = parse_options(options) if isinstance(options, str) else [o.strip() for o in options]
     choices = [o for o in choices if o]
