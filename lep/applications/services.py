@@ -7,6 +7,7 @@ is a guarded transition (draft -> submitted) that happens once, however often it
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from sqlalchemy import select, update
@@ -192,7 +193,9 @@ def attach_file(application: Application, filename: str, data: bytes) -> Support
     for old in list(application.files):
         storage.delete(old.storage_key)
         application.files.remove(old)
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "file"
+    # No control characters at all (not even newlines): the name goes into a download header.
+    name = re.sub(r"[\x00-\x1f\x7f]", "", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = name.strip()[:200] or "file"
     record = SupportingFile(
         application=application,
         storage_key=key,

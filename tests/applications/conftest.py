@@ -66,7 +66,8 @@ def open_role(
         by=None,
     )
     lived = add_criterion(role, "Lived experience of NHS services", True, "application", None)
-    team = add_criterion(role, "You can work well in a team", True, "application", None)
+    # Essential only when a question covers it (a role cannot be published otherwise).
+    team = add_criterion(role, "You can work well in a team", questions > 1, "application", None)
     texts = [
         ("Tell us about your experience of NHS services", "Think about what went well.", lived),
         ("Tell us about a time you worked with others", "", team),
@@ -164,5 +165,7 @@ def audit_actions(subject_id: int | str) -> list[str]:
 
 
 def fresh(application: Application) -> Application | None:
+    """The application as the database has it now (None once deleted)."""
+    application_id = application.id
     db.session.expire_all()
-    return db.session.get(Application, application.id)
+    return db.session.get(Application, application_id)

@@ -1,0 +1,96 @@
+"""'I'd like to apply another way': a request, an email, and a task HR sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from lep.applications.models import OtherWayRequest
+from lep.audit.models import AuditEvent
+from lep.extensions import db
+from tests.applications.conftest import error_at, location, main_text, open_role, post
+from tests.helpers import emails_to
+
+
+def test_a_request_to_apply_another_way(client, role, applicant):
+    url = f"/roles/{role.id}/apply-another-way"
+    page = client.get(url).get_data(as_text=True)
+    text = main_text(page)
+    assert "Apply another way" in text
+    for words in ("By phone", "On paper", "In an audio or video recording", "With someone"):
+        assert words in text
+    assert "novalidate" in page
+
+    response = post(
+        client,
+        url,
+        {"method": "phone", "details": "Afternoons suit me", "contact_method": "phone"},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert error_at(page, "phone") == "Enter a phone number so we can call or text you"
+    assert "Afternoons suit me" in page  # kept
+    assert db.session.scalar(select(OtherWayRequest)) is None
+
+    response = post(
+        client,
+        url,
+        {
+            "method": "phone",
+            "details": "Afternoons suit me",
+            "contact_method": "phone",
+            "phone": "07700 900123",
+        },
+    )
+    assert location(response) == f"/roles/{role.id}/apply-another-way/requested"
+    request_ = db.session.scalar(select(OtherWayRequest))
+    assert request_.user_id == applicant.id and request_.role_id == role.id
+    assert request_.method == "phone" and request_.details == "Afternoons suit me"
+    assert request_.phone == "07700 900123" and request_.done_at is None
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "application.other_way_requested")
+    )
+    assert event.subject_id == str(request_.id) and event.actor_id == applicant.id
+    assert len(emails_to(applicant.email)) == 1
+
+    text = main_text(client.get(location(response)).get_data(as_text=True))
+    assert "Request sent" in text
+    assert "contact you by phone call" in text
+
+
+def test_choices_are_required_and_checked(client, role, applicant):
+    url = f"/roles/{role.id}/apply-another-way"
+    page = post(client, url, {"method": "carrier pigeon", "contact_method": ""}).get_data(
+        as_text=True
+    )
+    assert error_at(page, "method") == "Select how you would like to apply"
+    assert error_at(page, "contact_method") == "Select how you would like us to contact you"
+    page = post(
+        client,
+        url,
+        {"method": "paper", "contact_method": "post", "phone": "1" * 41, "details": "x" * 2001},
+    ).get_data(as_text=True)
+    assert error_at(page, "phone") == "Phone number must be 40 characters or fewer"
+    assert error_at(page, "details") == "What you tell us must be 2,000 characters or fewer"
+    assert db.session.scalar(select(OtherWayRequest)) is None
+
+
+def test_the_confirmation_needs_a_request(client, role, applicant):
+    response = client.get(f"/roles/{role.id}/apply-another-way/requested")
+    assert location(response) == f"/roles/{role.id}/apply-another-way"
+
+
+def test_only_for_signed_in_applicants_and_open_roles(client, make_user, login):
+    role = open_role()
+    url = f"/roles/{role.id}/apply-another-way"
+    assert "/sign-in" in location(client.get(url))
+    login(make_user("applicant"))
+    assert client.get("/roles/99999/apply-another-way").status_code == 404
+    role.closes_at = role.closes_at - dt.timedelta(days=30)  # type: ignore[operator]
+    db.session.commit()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "This role has closed" in main_text(response.get_data(as_text=True))
+    response = post(client, url, {"method": "phone", "contact_method": "email"})
+    assert db.session.scalar(select(OtherWayRequest)) is None
