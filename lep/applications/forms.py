@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import Length, ValidationError
 
 from lep.applications.models import CONTACT_METHODS, OTHER_WAYS, Application
-from lep.applications.services import MAX_FIELD, MAX_TEXT
+from lep.applications.services import MAX_FIELD
 from lep.forms import strip
 from lep.roles.models import QuotaCategory
 
@@ -47,7 +47,7 @@ class AnswerForm(FlaskForm):
         self.answer.label.text = question_text
 
     def text(self) -> str:
-        return (self.answer.data or "")[:MAX_TEXT]
+        return self.answer.data or ""
 
 
 class FileForm(FlaskForm):

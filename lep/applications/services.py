@@ -102,7 +102,9 @@ def save_answer(application: Application, question: Question, text: str) -> dict
     _draft(application)
     if question.role_id != application.role_id:
         raise ApplicationError({"question": "That question is not part of this application"})
-    text = text.strip()[:MAX_TEXT]
+    text = text.strip()
+    problems = answer_problems(question, text)  # counted on all that was typed
+    text = text[:MAX_TEXT]
     answer = application.answer_for(question.id)
     if answer is None:
         answer = Answer(application=application, question_id=question.id, text=text)
@@ -111,7 +113,7 @@ def save_answer(application: Application, question: Question, text: str) -> dict
         answer.text = text
     application.updated_at = utcnow()
     db.session.commit()
-    return answer_problems(question, text)
+    return problems
 
 
 def answer_problems(question: Question, text: str) -> dict[str, str]:

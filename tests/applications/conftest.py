@@ -30,6 +30,8 @@ from tests.roles.public_data import main_text, pay_setup
 
 __all__ = ["main_text"]
 
+SUPPORT = {"contact_method": "email", "helped": "no"}  # the least the support page needs
+
 
 @pytest.fixture(autouse=True)
 def uploads(app: Flask, tmp_path, monkeypatch) -> Iterator[Any]:
