@@ -169,7 +169,7 @@ def test_role_page_is_accessible(
         expect(page.get_by_text("This role has closed")).to_be_visible()
         expect(page.locator("#apply")).to_have_count(0)
     else:
-        expect(page.locator("#apply")).to_contain_text("Applications open soon: talk to")
+        expect(page.locator("#apply")).to_contain_text("Start your application")
     check_page(page, axe, log)
 
 
