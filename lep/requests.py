@@ -1,4 +1,4 @@
-"""The request class: what arrives is cleaned of control characters before any form sees it."""
+"""What arrives: control characters cleaned from forms and query strings; ids bounded in URLs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
 from lep.forms import CONTROL_CHARACTERS
@@ -31,3 +32,11 @@ class LepRequest(Request):
     @cached_property
     def args(self) -> Any:  # type: ignore[override]
         return _clean(super().args)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every URL: ids are positive 32-bit integers, so 0 or a number past
+    2,147,483,647 cannot name anything and is a 404 before any view or database sees it."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int = 1, max: int = 2**31 - 1) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max)

@@ -181,3 +181,11 @@ def test_control_characters_are_stripped_before_any_form_sees_them(client):
     user = db.session.scalar(select(User).where(User.email == "nul@example.org"))
     assert user.full_name == "Sam Carer"
     assert client.get("/roles?type=employed%00").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/roles/0", "/roles/2147483648", "/roles/99999999999999999999"])
+def test_ids_no_row_can_have_are_404_before_the_database_is_asked(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    assert client.get("/api/v1" + path).status_code == 404
