@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint, Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, PathConverter, Rule
 
 from lep import create_app
 from lep.access import PUBLIC, ROLES, SIGNED_IN, access_for, require_role
@@ -40,12 +40,12 @@ def undeclared_endpoints(app: Flask) -> list[str]:
 
 
 def url_for_rule(rule: Rule) -> str:
-    values = {}
+    values: dict[str, object] = {}
     for arg in rule.arguments:
-        converter = type(rule._converters[arg]).__name__.lower()  # IntegerConverter -> integer...
-        if "integer" in converter:
+        converter = rule._converters[arg]
+        if isinstance(converter, IntegerConverter):
             values[arg] = SAMPLE_ARGS["int"]
-        elif "path" in converter:
+        elif isinstance(converter, PathConverter):
             values[arg] = SAMPLE_ARGS["path"]
         else:
             values[arg] = SAMPLE_ARGS["string"]
