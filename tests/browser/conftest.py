@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from flask_migrate import upgrade
+from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from lep import create_app
 from lep.extensions import db, limiter
+from tests.browser.helpers import BrowserLog
 from tests.dbutil import database_url, reset_schema
 
 CHROMIUM = "/usr/bin/chromium"
@@ -84,3 +87,14 @@ def db_session() -> Iterator[None]:
     """
     limiter.reset()
     yield
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def log(page: Page) -> BrowserLog:
+    """Console errors and uncaught exceptions on the test's page (see helpers.check_page)."""
+    return BrowserLog().watch(page)

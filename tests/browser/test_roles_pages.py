@@ -21,27 +21,13 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.roles import listing
 from lep.roles.models import Role
-from tests.browser.test_accessibility import SUFFIX, BrowserLog, check_page
+from tests.browser.helpers import SUFFIX, BrowserLog, check_page
 from tests.roles.public_data import load_pay_tables, make_role, ppv_card
 
 pytestmark = pytest.mark.browser
 
 BROWSER_CARD = "Browser test PPV"
 KINDS = ("employed", "sessional", "expenses_only")
-
-
-@pytest.fixture(scope="session")
-def axe() -> Axe:
-    return Axe()
-
-
-@pytest.fixture
-def log(page: Page) -> BrowserLog:
-    """Console errors and uncaught exceptions on the page (as in test_accessibility.py)."""
-    browser_log = BrowserLog()
-    page.on("console", browser_log.console)
-    page.on("pageerror", browser_log.page_error)
-    return browser_log
 
 
 @pytest.fixture(scope="module")
