@@ -86,9 +86,11 @@ def check_page(page: Page, axe: Axe, log: BrowserLog, allowed_errors: tuple[str,
     expect_scripts_ran(page)
 
 
-# The text of the NHS.UK error messages that a control's aria-describedby points to.
-DESCRIBED_ERRORS_JS = """control => (control.getAttribute("aria-describedby") || "")
-  .split(/\\s+/).filter(Boolean).map(id => document.getElementById(id))
+# The text of the NHS.UK error messages that a control's aria-describedby points to (for radios
+# and checkboxes in a fieldset, the fieldset's).
+DESCRIBED_ERRORS_JS = """control => [control, control.closest("fieldset")].filter(Boolean)
+  .flatMap(el => (el.getAttribute("aria-describedby") || "").split(/\\s+/))
+  .filter(Boolean).map(id => document.getElementById(id))
   .filter(el => el && el.classList.contains("nhsuk-error-message") && el.checkVisibility())
   .map(el => el.textContent.replace(/\\s+/g, " ").trim())"""
 
