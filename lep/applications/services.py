@@ -73,6 +73,17 @@ def start_application(role: Role, user: Any) -> Application:
         return existing
     if not role_is_open(role):
         raise ApplicationError({"role": "This role has closed, so you cannot start an application"})
+    if "applicant" not in user.roles:
+        # Applying makes anyone an applicant: a partner or a reviewer may apply for a new role.
+        before = sorted(user.roles)
+        user.set_roles(user.roles | {"applicant"})
+        audit.record(
+            "user.roles_changed",
+            "user",
+            user.id,
+            before={"roles": before},
+            after={"roles": sorted(user.roles), "reason": "started an application"},
+        )
     application = Application(role_id=role.id, applicant_id=user.id, status="draft")
     db.session.add(application)
     try:

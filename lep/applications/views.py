@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from lep.access import require_role
+from lep.access import require_role, signed_in
 from lep.applications import forms, services
 from lep.applications.files import MAX_FILE_BYTES
 from lep.applications.models import (
@@ -154,15 +154,26 @@ def _saved_for_later() -> ResponseReturnValue:
 # --- Start ----------------------------------------------------------------------------------
 
 
-@bp.route("/roles/<int:role_id>/apply")
-@require_role("applicant")
+@bp.route("/roles/<int:role_id>/apply", methods=["GET", "POST"])
+@signed_in
 def start(role_id: int) -> ResponseReturnValue:
+    """GET: the application they have, or a start page. POST (with its CSRF token): start one.
+
+    Starting writes a draft, so it is a POST: a link on another site cannot start one."""
     role = _role(role_id)
-    try:
-        application = services.start_application(role, _me())
-    except services.ApplicationError:
+    existing = services.find_application(current_user.id, role.id)
+    if existing is not None:
+        return redirect(resume_url(existing))
+    if not services.role_is_open(role):
         return render_template("applications/closed.html", role=role)
-    return redirect(resume_url(application))
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            application = services.start_application(role, _me())
+        except services.ApplicationError:
+            return render_template("applications/closed.html", role=role)
+        return redirect(resume_url(application))
+    return render_template("applications/start.html", role=role, form=form)
 
 
 # --- One question a page --------------------------------------------------------------------

@@ -123,7 +123,12 @@ def post(client, url: str, data: dict[str, Any] | None = None, **kwargs: Any):  
 
 
 def start(client, role: Role) -> Application:  # type: ignore[no-untyped-def]
-    response = client.get(f"/roles/{role.id}/apply")
+    page = client.get(f"/roles/{role.id}/apply")
+    assert page.status_code == 200, page.status_code
+    assert "Before you start" in page.get_data(as_text=True)
+    response = client.post(
+        f"/roles/{role.id}/apply", data={"csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
     assert response.status_code == 302, response.status_code
     application = db.session.scalar(
         select(Application).where(Application.role_id == role.id).order_by(Application.id.desc())

@@ -18,7 +18,7 @@ from tests.applications.conftest import (
     start,
     summary_links,
 )
-from tests.conftest import sign_in
+from tests.conftest import csrf_from, sign_in
 from tests.helpers import emails_to
 
 GOOD = "I have used mental health services for ten years."  # 9 words
@@ -33,8 +33,13 @@ def test_signed_out_start_goes_to_sign_in_and_back(client, role):
 
 
 def test_the_whole_journey_for_a_role_with_two_questions(client, role, applicant):
-    # Start: a draft, and the first question.
-    response = client.get(f"/roles/{role.id}/apply")
+    # Start: a start page writes nothing; "Start now" (a POST) makes a draft, then question 1.
+    page = client.get(f"/roles/{role.id}/apply")
+    assert "Before you start" in page.get_data(as_text=True)
+    assert db.session.scalar(select(Application).where(Application.role_id == role.id)) is None
+    response = client.post(
+        f"/roles/{role.id}/apply", data={"csrf_token": csrf_from(page.get_data(as_text=True))}
+    )
     application = db.session.scalar(select(Application).where(Application.role_id == role.id))
     assert application.status == "draft" and application.applicant_id == applicant.id
     first = f"/applications/{application.id}/questions/1"

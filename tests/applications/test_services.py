@@ -201,3 +201,15 @@ def test_support_needs_phone_when_asked_to_call(partner_role, make_user):
         guaranteed_interview=True,
     )
     assert application.guaranteed_interview and application.support_saved
+
+
+def test_a_partner_who_applies_becomes_an_applicant_too(partner_role, make_user):
+    partner = make_user("partner")
+    services.start_application(partner_role, partner)
+    assert partner.roles == {"partner", "applicant"}
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "user.roles_changed", AuditEvent.subject_id == str(partner.id)
+        )
+    )
+    assert event.after == {"roles": ["applicant", "partner"], "reason": "started an application"}
