@@ -58,7 +58,9 @@ def login() -> ResponseReturnValue:
             session.clear()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
-    return render_template("accounts/login.html", form=form)
+    return render_template(
+        "accounts/login.html", form=form, next=_safe_next(request.args.get("next"))
+    )
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -82,9 +84,14 @@ def register() -> ResponseReturnValue:
             form.full_name.data or "", form.email.data or "", form.password.data or ""
         )
         return render_template(
-            "accounts/check_email.html", email=form.email.data, purpose="register"
+            "accounts/check_email.html",
+            email=form.email.data,
+            purpose="register",
+            next=_safe_next(request.args.get("next")),
         )
-    return render_template("accounts/register.html", form=form)
+    return render_template(
+        "accounts/register.html", form=form, next=_safe_next(request.args.get("next"))
+    )
 
 
 @bp.route("/confirm-email/<token>")

@@ -119,3 +119,21 @@ def test_unconfirmed_applicant_can_ask_for_a_new_link(client, make_user, login):
     response = client.post("/confirm-email/send", data={"csrf_token": csrf_from(dashboard)})
     assert response.status_code == 302
     assert [m.subject for m in emails_to(user.email)] == ["Confirm your email address"]
+
+
+def test_registering_from_a_start_link_keeps_the_way_back(client):
+    next_path = "/roles/7/apply"
+    login_page = client.get(f"/sign-in?next={next_path}").get_data(as_text=True)
+    assert f"/register?next={next_path}" in login_page
+    page = client.get(f"/register?next={next_path}")
+    data = {
+        "full_name": "Sam Carer",
+        "email": "sam@example.org",
+        "password": "a long enough password",
+        "confirm_password": "a long enough password",
+        "csrf_token": csrf_from(page.get_data(as_text=True)),
+    }
+    html = client.post(f"/register?next={next_path}", data=data).get_data(as_text=True)
+    assert f"/sign-in?next={next_path}" in html
+    evil = client.get("/register?next=https://evil.example/").get_data(as_text=True)
+    assert "evil.example" not in evil
