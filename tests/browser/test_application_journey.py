@@ -198,6 +198,13 @@ def heading(page: Page, text: str) -> None:
     expect(page.locator("h1")).to_contain_text(text)
 
 
+def start_now(page: Page) -> None:
+    """The start page (signed in): "Start now" makes the draft and goes to question 1."""
+    heading(page, "Before you start")
+    button(page, "Start now").click()
+    expect(page).to_have_url(re.compile(r"/applications/\d+/questions/1$"))
+
+
 @dataclass
 class Audit:
     """Checks each page as the journey reaches it; every problem is reported at the end."""
@@ -232,9 +239,11 @@ def test_every_page_of_the_journey_is_accessible(
     page.locator("#start").click()
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))
     sign_in(page, applicant)
+    heading(page, "Before you start")
+    audit("start page")
+    start_now(page)
 
     # Question 1: empty, then over the word limit, then a good answer.
-    expect(page).to_have_url(re.compile(r"/applications/\d+/questions/1$"))
     expect(page.locator("#question-progress")).to_have_text("Question 1 of 2")
     audit("question 1")
     button(page, "Continue").click()
@@ -353,6 +362,7 @@ def test_quota_and_apply_another_way_pages_are_accessible(
     # The lottery role's quota question, empty and then answered; check answers shows it.
     page.get_by_role("link", name="Back to the role").click()
     page.locator("#start").click()
+    start_now(page)
     page.locator("#answer").fill(GOOD)
     button(page, "Continue").click()
     button(page, "Continue").click()  # no file
@@ -440,6 +450,11 @@ def test_the_whole_journey_with_the_keyboard_alone(
     tab_to(page, "#password")
     keys.type(PASSWORD)
     tab_to(page, "button", "Sign in")
+    expect_focus_visible(page)
+    press_and_wait(page, "Enter", r"/roles/\d+/apply$")
+
+    heading(page, "Before you start")
+    tab_to(page, "button", "Start now")
     expect_focus_visible(page)
     press_and_wait(page, "Enter", r"/questions/1$")
 
@@ -532,7 +547,7 @@ def test_the_journey_works_without_javascript(
     page.goto(f"/roles/{roles.lottery}")
     page.locator("#start").click()
     sign_in(page, applicant)
-    expect(page).to_have_url(re.compile(r"/questions/1$"))
+    start_now(page)
     assert "js-enabled" not in (page.locator("body").get_attribute("class") or "")
 
     # Errors are shown without JavaScript too (the summary is not focused: that needs it).
@@ -606,6 +621,8 @@ def test_no_page_of_the_journey_scrolls_sideways_at_320_pixels(
     fits("role page")
     page.locator("#start").click()
     sign_in(page, applicant)
+    fits("start page")
+    start_now(page)
 
     button(page, "Continue").click()
     fits("question, empty")
