@@ -36,13 +36,11 @@ from lep.applications.models import (
     SupportingFile,
 )
 from lep.extensions import db
-from lep.roles.forms import show_errors, whole_number
+from lep.forms import show_errors, whole_number
 from lep.roles.models import Role
 from lep.storage import get_storage
 
 bp = Blueprint("applications", __name__)
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: anything larger cannot exist
 
 
 @bp.context_processor
@@ -59,14 +57,14 @@ def _me() -> Any:
 
 def _own(application_id: int) -> Application:
     """The signed-in person's application, or 404: nobody sees another person's application."""
-    application = db.session.get(Application, application_id) if application_id <= MAX_ID else None
+    application = db.session.get(Application, application_id)
     if application is None or application.applicant_id != current_user.id:
         abort(404)
     return application
 
 
 def _role(role_id: int) -> Role:
-    role = db.session.get(Role, role_id) if role_id <= MAX_ID else None
+    role = db.session.get(Role, role_id)
     if role is None or role.status == "draft":
         abort(404)
     return role
@@ -293,8 +291,8 @@ def remove_file(application_id: int) -> ResponseReturnValue:
 @require_role("applicant", "hr")
 def download_file(application_id: int, file_id: int) -> ResponseReturnValue:
     """The file, to its owner or HR only, as a download with its checked type: never inline."""
-    application = db.session.get(Application, application_id) if application_id <= MAX_ID else None
-    record = db.session.get(SupportingFile, file_id) if file_id <= MAX_ID else None
+    application = db.session.get(Application, application_id)
+    record = db.session.get(SupportingFile, file_id)
     if application is None or record is None or record.application_id != application.id:
         abort(404)
     if application.applicant_id != current_user.id and not current_user.has_role("hr"):

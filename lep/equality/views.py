@@ -16,14 +16,10 @@ from lep.roles.models import Role
 
 bp = Blueprint("equality", __name__)
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: anything larger cannot exist
-
 
 def _own_sent_application(application_id: int) -> Application:
     """The signed-in applicant's own application, once sent; anything else is not found."""
-    application = (
-        db.session.get(Application, application_id) if 0 < application_id <= MAX_ID else None
-    )
+    application = db.session.get(Application, application_id)
     if application is None or not services.may_answer(application, current_user):
         abort(404)
     return application
@@ -61,7 +57,7 @@ def thanks(application_id: int) -> ResponseReturnValue:
 @bp.route("/hr/roles/<int:role_id>/equality")
 @require_role("hr")
 def role_report(role_id: int) -> ResponseReturnValue:
-    role = db.session.get(Role, role_id) if 0 < role_id <= MAX_ID else None
+    role = db.session.get(Role, role_id)
     if role is None:
         abort(404)
     return render_template(

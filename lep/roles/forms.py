@@ -8,7 +8,6 @@ of anything they refuse; `show_errors` puts those messages at the fields.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -33,7 +32,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from lep.extensions import db
-from lep.forms import MultiCheckboxField, strip
+from lep.forms import MultiCheckboxField, strip, whole_number
 from lep.money import MoneyError, format_pounds, parse_pounds
 from lep.roles import pay
 from lep.roles.models import (
@@ -52,33 +51,6 @@ MAX_POSTS = 999
 MAX_RATE_PENCE = 1_000_000  # £10,000 for an hour, half day or day: anything more is a typo
 MAX_HOURS = Decimal("37.5")
 HOURS_MESSAGE = "Hours a week must be more than 0 and no more than 37.5"
-
-
-def show_errors(
-    form: FlaskForm, errors: Mapping[str, str], aliases: Mapping[str, str] | None = None
-) -> None:
-    """Put a service's messages at the form's fields (and so in the error summary)."""
-    for name, message in errors.items():
-        target = (aliases or {}).get(name, name)
-        fld = form._fields.get(target)
-        if fld is None or fld.type in ("SubmitField", "CSRFTokenField", "HiddenField"):
-            form.form_errors.append(message)
-            continue
-        if not isinstance(fld.errors, list):
-            fld.errors = list(fld.errors)
-        fld.errors.append(message)
-
-
-def whole_number(text: Any) -> int | None:
-    """A posted id: digits only, of a sensible length, or None."""
-    if isinstance(text, int):
-        return text
-    if not isinstance(text, str):
-        return None
-    text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    return int(text)
 
 
 # --- Roles ----------------------------------------------------------------------------------

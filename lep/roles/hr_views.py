@@ -14,6 +14,7 @@ from lep.access import require_role
 from lep.applications.models import OtherWayRequest
 from lep.db import utcnow
 from lep.extensions import db
+from lep.forms import show_errors
 from lep.money import format_pounds
 from lep.roles import forms, pay, paytables, readability, services
 from lep.roles.models import (
@@ -29,7 +30,6 @@ from lep.roles.models import (
 bp = Blueprint("hr_roles", __name__, url_prefix="/hr")
 
 PAGE_SIZE = 50
-MAX_ID = 2**31 - 1  # ids are 32-bit integers: anything larger cannot exist
 STATUS_COLOURS = {
     "draft": "nhsuk-tag--grey",
     "open": "nhsuk-tag--green",
@@ -59,7 +59,7 @@ def _by() -> Any:
 
 
 def _get(model: type[Role] | type[RateCard], item_id: int) -> Any:
-    item = db.session.get(model, item_id) if 0 < item_id <= MAX_ID else None
+    item = db.session.get(model, item_id)
     if item is None:
         abort(404)
     return item
@@ -95,7 +95,7 @@ def new_role() -> ResponseReturnValue:
         try:
             role = services.create_role(form.to_input(), _by())
         except services.RoleError as exc:
-            forms.show_errors(form, exc.errors, forms.ROLE_ERROR_FIELDS)
+            show_errors(form, exc.errors, forms.ROLE_ERROR_FIELDS)
         else:
             flash("Role saved as a draft.", "success")
             return redirect(url_for("hr_roles.role", role_id=role.id))
@@ -113,7 +113,7 @@ def edit_role(role_id: int) -> ResponseReturnValue:
         try:
             services.update_role(role, form.to_input(existing=role), _by())
         except services.RoleError as exc:
-            forms.show_errors(form, exc.errors, forms.ROLE_ERROR_FIELDS)
+            show_errors(form, exc.errors, forms.ROLE_ERROR_FIELDS)
         else:
             flash("Role saved.", "success")
             return redirect(url_for("hr_roles.role", role_id=role.id))
@@ -179,7 +179,7 @@ def add_criterion(role_id: int) -> ResponseReturnValue:
                 _by(),
             )
         except services.RoleError as exc:
-            forms.show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             flash("Criterion added.", "success")
             return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="criteria"))
@@ -216,7 +216,7 @@ def add_question(role_id: int) -> ResponseReturnValue:
                 _by(),
             )
         except services.RoleError as exc:
-            forms.show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             flash("Question added.", "success")
             return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="questions"))
@@ -255,7 +255,7 @@ def add_quota(role_id: int) -> ResponseReturnValue:
         except services.RoleError as exc:
             if "quota" in exc.errors:  # the role's quotas cannot change: the form is not shown
                 return _role_page(role, action_errors=exc.errors)
-            forms.show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             flash("Quota question added.", "success")
             return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="quotas"))
@@ -340,7 +340,7 @@ def new_rate_card() -> ResponseReturnValue:
         try:
             card = paytables.create_rate_card(form.name.data or "", form.description.data or "")
         except paytables.RateCardError as exc:
-            forms.show_errors(form, {exc.field or "": exc.message})
+            show_errors(form, {exc.field or "": exc.message})
         else:
             flash("Rate card created. Now add its rates.", "success")
             return redirect(url_for("hr_roles.rate_card", card_id=card.id))
@@ -363,7 +363,7 @@ def rate_card(card_id: int) -> ResponseReturnValue:
                 half_day_max_hours=form.half_day_max_hours.data or 0,
             )
         except paytables.RateCardError as exc:
-            forms.show_errors(form, {exc.field or "": exc.message})
+            show_errors(form, {exc.field or "": exc.message})
         else:
             flash("Rates added.", "success")
             return redirect(url_for("hr_roles.rate_card", card_id=card.id))
