@@ -46,6 +46,10 @@ class Config:
     # Request bodies larger than this get a 413 page (uploads are at most 10 MB).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))
 
+    # Private files (supporting files, receipts): "local" keeps them under UPLOAD_FOLDER.
+    FILE_STORAGE = os.environ.get("FILE_STORAGE", "local")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None  # default: <instance>/uploads
+
     # Email: "outbox" stores every message in a table and logs it; "smtp" sends it.
     MAIL_PROVIDER = os.environ.get("MAIL_PROVIDER", "outbox")
     MAIL_FROM = os.environ.get("MAIL_FROM", "lep@example.org")
