@@ -64,6 +64,9 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
 NOT_ALLOWED = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"Just some text\n"}
+# Long things people type, for the 320px test: a link pasted into an answer, a file name.
+LONG_LINK = "https://www.nhs.uk/mental-health/conditions/post-traumatic-stress-disorder-ptsd/"
+LONG_FILE_NAME = "my_application_recording_final_version_2.png"
 YELLOW = "rgb(255, 235, 59)"  # NHS.UK focus colour, #ffeb3b
 
 
@@ -149,12 +152,13 @@ def roles(live_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture
 def applicant(live_app: Flask) -> str:
-    """A new applicant's email address (their email confirmed; password PASSWORD)."""
-    email = f"alex.morgan.{uuid.uuid4().hex[:8]}@example.org"
+    """A new applicant's email address (their email confirmed; password PASSWORD). Long, like
+    many real ones, and with no hyphen: the browser finds nowhere in it to wrap a line."""
+    email = f"alexandra.morganwhitfield.{uuid.uuid4().hex[:8]}@example.org"
     with live_app.app_context():
         user = User(
             email=email,
-            full_name="Alex Morgan",
+            full_name="Alexandra Morgan-Whitfield",
             password_hash=hash_password(PASSWORD),
             email_confirmed_at=utcnow(),
             active=True,
@@ -629,7 +633,7 @@ def test_no_page_of_the_journey_scrolls_sideways_at_320_pixels(
     page.locator("#answer").fill(TOO_LONG)
     button(page, "Continue").click()
     fits("question, over the word limit")
-    page.locator("#answer").fill(GOOD)
+    page.locator("#answer").fill(f"I read {LONG_LINK} first")
     button(page, "Continue").click()
 
     fits("supporting file")
@@ -637,8 +641,16 @@ def test_no_page_of_the_journey_scrolls_sideways_at_320_pixels(
     button(page, "Continue").click()
     fits("supporting file, wrong type")
     page.locator("input[type=file]").set_input_files(
-        {"name": "me.png", "mimeType": "image/png", "buffer": PNG}
+        {
+            "name": LONG_FILE_NAME,
+            "mimeType": "image/png",
+            "buffer": PNG,
+        }
     )
+    button(page, "Continue").click()
+    fits("support, with the file added banner")
+    page.get_by_role("link", name="Back", exact=True).click()
+    fits("supporting file, with a file")
     button(page, "Continue").click()
 
     fits("support")
@@ -685,9 +697,16 @@ def test_no_page_of_the_journey_scrolls_sideways_at_320_pixels(
     assert not too_wide, "\n".join(too_wide)
 
 
-# The elements that reach furthest past the right edge, to say what to fix.
-WIDEST_JS = """width => [...document.querySelectorAll("body *")]
-  .map(el => [el, el.getBoundingClientRect().right])
-  .filter(([, right]) => right > width + 1)
-  .sort((a, b) => b[1] - a[1]).slice(0, 3)
-  .map(([el, right]) => `${Math.round(right)}px ${el.outerHTML.slice(0, 100)}`)"""
+# The text that reaches furthest past the right edge, and the element it is in: what to fix.
+WIDEST_JS = """width => {
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const right = range.getBoundingClientRect().right;
+    if (right > width + 1) found.push([right, node.parentElement]);
+  }
+  return found.sort((a, b) => b[0] - a[0]).slice(0, 3)
+    .map(([right, el]) => `${Math.round(right)}px ${el.outerHTML.slice(0, 160)}`);
+}"""
