@@ -217,10 +217,8 @@ class Audit:
     axe: Axe
     log: BrowserLog
     problems: list[str] = field(default_factory=list)
-    checked: list[str] = field(default_factory=list)
 
     def __call__(self, what: str) -> None:
-        self.checked.append(what)
         expect(self.page).to_have_title(re.compile(re.escape(SUFFIX) + "$"))
         expect_scripts_ran(self.page)
         self.problems += [f"[{what}] {p}" for p in page_problems(self.page, self.axe, self.log)]
