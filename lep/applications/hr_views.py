@@ -1,10 +1,12 @@
-"""HR pages for applications: the tasks made by requests to apply another way."""
+"""HR pages for applications: a role's applications for the recruiting lead (with support needs
+and the guaranteed interview scheme, which scorers never see), and the tasks made by requests to
+apply another way."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -16,9 +18,10 @@ from wtforms.validators import DataRequired, Length
 from lep.access import require_role
 from lep.accounts.models import User
 from lep.applications import services
-from lep.applications.models import CONTACT_METHODS, OTHER_WAYS, OtherWayRequest
+from lep.applications.models import CONTACT_METHODS, OTHER_WAYS, Application, OtherWayRequest
 from lep.extensions import db
 from lep.forms import strip
+from lep.roles.models import Role
 
 bp = Blueprint("hr_applications", __name__, url_prefix="/hr")
 
@@ -109,3 +112,37 @@ def done(request_id: int) -> ResponseReturnValue:
     services.complete_other_way(task, form.outcome.data or "", by)
     flash(f"Request from {task.user.full_name} marked as done.", "success")
     return redirect(url_for("hr_applications.tasks"))
+
+
+APPLICATIONS_PAGE = 50
+
+
+@bp.route("/roles/<int:role_id>/applications")
+@require_role("hr")
+def role_applications(role_id: int) -> ResponseReturnValue:
+    """Every sent application for a role, for the recruiting lead: who, status, support needs."""
+    role = db.session.get(Role, role_id)
+    if role is None:
+        abort(404)
+    page = request.args.get("page", 1, type=int) or 1
+    applications = db.paginate(
+        select(Application)
+        .where(Application.role_id == role.id, Application.status != "draft")
+        .options(selectinload(Application.applicant))
+        .order_by(Application.submitted_at, Application.id),
+        page=min(max(page, 1), 100_000),
+        per_page=APPLICATIONS_PAGE,
+        error_out=False,
+    )
+    drafts = db.session.scalar(
+        select(func.count(Application.id)).where(
+            Application.role_id == role.id, Application.status == "draft"
+        )
+    )
+    return render_template(
+        "applications/hr/role_applications.html",
+        role=role,
+        applications=applications,
+        drafts=drafts or 0,
+        contact_methods=CONTACT_METHODS,
+    )
