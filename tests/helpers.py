@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 from sqlalchemy import select
@@ -25,3 +26,23 @@ def link_in(message: OutboxMessage, path: str) -> str:
     match = re.search(r"http://localhost(\S*" + re.escape(path) + r"\S*)", message.body_text)
     assert match, f"no {path} link in: {message.body_text}"
     return match.group(1)
+
+
+def error_at(page: str, field_id: str) -> str:
+    """The error message shown at a field (NHS.UK error message), as plain text."""
+    match = re.search(
+        rf'<span class="nhsuk-error-message" id="{re.escape(field_id)}-error">(.*?)</span>\s*'
+        r"(.*?)\s*</span>",
+        page,
+        re.S,
+    )
+    assert match, f"no error shown at {field_id}"
+    return htmllib.unescape(match.group(2)).strip()
+
+
+def summary_links(page: str) -> list[tuple[str, str]]:
+    """(href, text) of each error summary item."""
+    body = page.split('class="nhsuk-error-summary"', 1)
+    assert len(body) == 2, "no error summary"
+    items = re.findall(r'<a href="([^"]*)">(.*?)</a>', body[1].split("</ul>", 1)[0], re.S)
+    return [(href, htmllib.unescape(text).strip()) for href, text in items]

@@ -4,8 +4,6 @@ apply for, a signed-in applicant, and helpers to read what pages say."""
 from __future__ import annotations
 
 import datetime as dt
-import html as htmllib
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,26 +137,6 @@ def start(client, role: Role) -> Application:  # type: ignore[no-untyped-def]
 
 def location(response) -> str:  # type: ignore[no-untyped-def]
     return response.headers.get("Location", "")
-
-
-def error_at(page: str, field_id: str) -> str:
-    """The error message shown at a field (NHS.UK error message), as plain text."""
-    match = re.search(
-        rf'<span class="nhsuk-error-message" id="{re.escape(field_id)}-error">(.*?)</span>\s*'
-        r"(.*?)\s*</span>",
-        page,
-        re.S,
-    )
-    assert match, f"no error shown at {field_id}"
-    return htmllib.unescape(match.group(2)).strip()
-
-
-def summary_links(page: str) -> list[tuple[str, str]]:
-    """(href, text) of each error summary item."""
-    body = page.split('class="nhsuk-error-summary"', 1)
-    assert len(body) == 2, "no error summary"
-    items = re.findall(r'<a href="([^"]*)">(.*?)</a>', body[1].split("</ul>", 1)[0], re.S)
-    return [(href, htmllib.unescape(text).strip()) for href, text in items]
 
 
 def audit_actions(subject_id: int | str) -> list[str]:

@@ -12,17 +12,9 @@ import pytest
 from lep.applications import services
 from lep.applications.models import SupportingFile
 from lep.extensions import db
-from tests.applications.conftest import (
-    audit_actions,
-    error_at,
-    fresh,
-    location,
-    main_text,
-    post,
-    start,
-    summary_links,
-)
+from tests.applications.conftest import audit_actions, fresh, location, main_text, post, start
 from tests.conftest import sign_in
+from tests.helpers import error_at, summary_links
 
 TYPE_MESSAGE = (
     "The selected file must be a PDF, a Word document, a picture (JPG, PNG, GIF) or a sound "

@@ -8,18 +8,9 @@ from sqlalchemy import func, select
 
 from lep.applications.models import Answer, Application
 from lep.extensions import db
-from tests.applications.conftest import (
-    audit_actions,
-    error_at,
-    fresh,
-    location,
-    main_text,
-    post,
-    start,
-    summary_links,
-)
+from tests.applications.conftest import audit_actions, fresh, location, main_text, post, start
 from tests.conftest import csrf_from, sign_in
-from tests.helpers import emails_to
+from tests.helpers import emails_to, error_at, summary_links
 
 GOOD = "I have used mental health services for ten years."  # 9 words
 TOO_LONG = " ".join(["word"] * 13)  # 3 too many for a limit of 10

@@ -6,15 +6,8 @@ import pytest
 
 from lep.applications.models import Answer
 from lep.extensions import db
-from tests.applications.conftest import (
-    SUPPORT,
-    error_at,
-    fresh,
-    location,
-    main_text,
-    post,
-    start,
-)
+from tests.applications.conftest import SUPPORT, fresh, location, main_text, post, start
+from tests.helpers import error_at
 
 
 @pytest.mark.parametrize("n", [0, 3, 999, 99999999999])

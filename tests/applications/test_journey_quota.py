@@ -8,15 +8,14 @@ from lep.applications.models import QuotaAnswer
 from lep.extensions import db
 from tests.applications.conftest import (
     SUPPORT,
-    error_at,
     fresh,
     location,
     lottery_role,
     main_text,
     post,
     start,
-    summary_links,
 )
+from tests.helpers import error_at, summary_links
 
 
 def options(page: str, legend: str) -> list[str]:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from lep.applications.models import OtherWayRequest
 from lep.audit.models import AuditEvent
 from lep.extensions import db
-from tests.applications.conftest import error_at, location, main_text, open_role, post
-from tests.helpers import emails_to
+from tests.applications.conftest import location, main_text, open_role, post
+from tests.helpers import emails_to, error_at
 
 
 def test_a_request_to_apply_another_way(client, role, applicant):

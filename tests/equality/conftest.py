@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import html as htmllib
-import re
-
 import pytest
 
 from lep.applications.models import Application
@@ -42,15 +39,3 @@ def sent_application():
         return application
 
     return make
-
-
-def error_at(page: str, field_id: str) -> str:
-    """The error message shown at a field (NHS.UK error message), as plain text."""
-    match = re.search(
-        rf'<span class="nhsuk-error-message" id="{re.escape(field_id)}-error">(.*?)</span>\s*'
-        r"(.*?)\s*</span>",
-        page,
-        re.S,
-    )
-    assert match, f"no error shown at {field_id}"
-    return htmllib.unescape(match.group(2)).strip()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lep.equality.models import PREFER_NOT, QUESTIONS, EqualityResponse
 from lep.extensions import db
 from tests.conftest import csrf_from
-from tests.equality.conftest import error_at
+from tests.helpers import error_at
 
 
 def url(application) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 
 import pytest
@@ -16,6 +15,7 @@ from lep.roles import services
 from lep.roles.demo import seed_roles
 from lep.roles.models import QuotaCategory
 from tests.conftest import csrf_from
+from tests.helpers import error_at
 
 GOOD = {
     "quota-name": "Region",
@@ -48,17 +48,6 @@ def hr(make_user, login):
 def post(client, role, path, data):
     token = csrf_from(client.get(f"/hr/roles/{role.id}").get_data(as_text=True))
     return client.post(f"/hr/roles/{role.id}/{path}", data=dict(data, csrf_token=token))
-
-
-def error_at(page: str, field_id: str) -> str:
-    match = re.search(
-        rf'<span class="nhsuk-error-message" id="{re.escape(field_id)}-error">(.*?)</span>\s*'
-        r"(.*?)\s*</span>",
-        page,
-        re.S,
-    )
-    assert match, f"no error shown at {field_id}"
-    return htmllib.unescape(match.group(2)).strip()
 
 
 def categories() -> int:

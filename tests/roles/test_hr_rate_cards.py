@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html as htmllib
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +14,7 @@ from lep.roles import pay
 from lep.roles.models import RateCard, RateCardRate
 from lep.roles.paytables import REFERENCE_TABLE, add_rates, create_rate_card, import_pay_table
 from tests.conftest import csrf_from
+from tests.helpers import error_at
 
 
 @pytest.fixture(autouse=True)
@@ -34,17 +33,6 @@ def post(client, url, data):
     page = client.get(url)
     assert page.status_code == 200
     return client.post(url, data=dict(data, csrf_token=csrf_from(page.get_data(as_text=True))))
-
-
-def error_at(page: str, field_id: str) -> str:
-    match = re.search(
-        rf'<span class="nhsuk-error-message" id="{re.escape(field_id)}-error">(.*?)</span>\s*'
-        r"(.*?)\s*</span>",
-        page,
-        re.S,
-    )
-    assert match, f"no error shown at {field_id}"
-    return htmllib.unescape(match.group(2)).strip()
 
 
 def rates(**changes) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html as htmllib
 import re
 
 import pytest
@@ -17,6 +16,7 @@ from lep.roles.models import Criterion, Question, Role
 from lep.roles.paytables import REFERENCE_TABLE, add_rates, create_rate_card, import_pay_table
 from lep.roles.services import RoleInput
 from tests.conftest import csrf_from
+from tests.helpers import error_at, summary_links
 
 NEXT_YEAR = utcnow().year + 1
 HOURS_MESSAGE = "Hours a week must be more than 0 and no more than 37.5"
@@ -82,26 +82,6 @@ def post(client, url, data, page_url=None):
     assert page.status_code == 200, page.status_code
     token = csrf_from(page.get_data(as_text=True))
     return client.post(url, data=dict(data, csrf_token=token))
-
-
-def error_at(page: str, field_id: str) -> str:
-    """The error message shown at a field (NHS.UK error message), as plain text."""
-    match = re.search(
-        rf'<span class="nhsuk-error-message" id="{re.escape(field_id)}-error">(.*?)</span>\s*'
-        r"(.*?)\s*</span>",
-        page,
-        re.S,
-    )
-    assert match, f"no error shown at {field_id}"
-    return htmllib.unescape(match.group(2)).strip()
-
-
-def summary_links(page: str) -> list[tuple[str, str]]:
-    """(href, text) of each error summary item."""
-    body = page.split('class="nhsuk-error-summary"', 1)
-    assert len(body) == 2, "no error summary"
-    items = re.findall(r'<a href="([^"]*)">(.*?)</a>', body[1].split("</ul>", 1)[0], re.S)
-    return [(href, htmllib.unescape(text).strip()) for href, text in items]
 
 
 def role_count() -> int:
