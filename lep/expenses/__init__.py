@@ -1,0 +1,1 @@
+"""Expenses: claims, policy checks and approvals. (Groundwork: mileage and pay-date maths.)"""
