@@ -97,7 +97,8 @@ DESCRIBED_ERRORS_JS = """control => [control, control.closest("fieldset")].filte
 
 def expect_error_state(page: Page, errors: dict[str, str], follow_first: bool = True) -> None:
     """GOV.UK/NHS.UK error pattern: 'Error: ' title, a summary linking to each field in error."""
-    assert page.title().startswith("Error: "), page.title()
+    # Waits for the page the form posted to: reading the title at once can race the navigation.
+    expect(page).to_have_title(re.compile(r"^Error: "))
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()  # NHS.UK frontend moves focus to it on page load
