@@ -209,20 +209,42 @@ def add_criterion(role: Role, text: str, essential: bool, stage: str, by: Any) -
     return criterion
 
 
-def remove_criterion(role: Role, criterion_id: int, by: Any) -> None:
-    _editable(role)
-    criterion = next((c for c in role.criteria if c.id == criterion_id), None)
-    if criterion is None:
-        raise RoleError({"criterion": "That criterion is not part of this role"})
+def _remove_from_role(
+    role: Role,
+    items: list[Any],
+    item_id: int,
+    kind: str,
+    missing: tuple[str, str],
+    label: str,
+    by: Any,
+) -> None:
+    """Remove one of a role's criteria, questions or quota questions, audited as role.<kind>_removed
+    with its id and its `label` attribute (text or name). `missing` is (field, message)."""
+    item = next((i for i in items if i.id == item_id), None)
+    if item is None:
+        raise RoleError({missing[0]: missing[1]})
     audit.record(
-        "role.criterion_removed",
+        f"role.{kind}_removed",
         "role",
         role.id,
-        before={"criterion_id": criterion.id, "text": criterion.text},
+        before={f"{kind}_id": item.id, label: getattr(item, label)},
         actor=by,
     )
-    role.criteria.remove(criterion)
+    items.remove(item)
     db.session.commit()
+
+
+def remove_criterion(role: Role, criterion_id: int, by: Any) -> None:
+    _editable(role)
+    _remove_from_role(
+        role,
+        role.criteria,
+        criterion_id,
+        "criterion",
+        ("criterion", "That criterion is not part of this role"),
+        "text",
+        by,
+    )
 
 
 def add_question(
@@ -268,18 +290,15 @@ def add_question(
 
 def remove_question(role: Role, question_id: int, by: Any) -> None:
     _editable(role)
-    question = next((q for q in role.questions if q.id == question_id), None)
-    if question is None:
-        raise RoleError({"question": "That question is not part of this role"})
-    audit.record(
-        "role.question_removed",
-        "role",
-        role.id,
-        before={"question_id": question.id, "text": question.text},
-        actor=by,
+    _remove_from_role(
+        role,
+        role.questions,
+        question_id,
+        "question",
+        ("question", "That question is not part of this role"),
+        "text",
+        by,
     )
-    role.questions.remove(question)
-    db.session.commit()
 
 
 # --- Quota questions (roles chosen by lottery) ------------------------------------------------
@@ -396,18 +415,15 @@ def remove_quota_category(role: Role, category_id: int, by: Any) -> None:
     locked = quota_lock(role)
     if locked:
         raise RoleError({"quota": locked})
-    category = next((c for c in role.quota_categories if c.id == category_id), None)
-    if category is None:
-        raise RoleError({"quota": "That quota question is not part of this role"})
-    audit.record(
-        "role.quota_category_removed",
-        "role",
-        role.id,
-        before={"quota_category_id": category.id, "name": category.name},
-        actor=by,
+    _remove_from_role(
+        role,
+        role.quota_categories,
+        category_id,
+        "quota_category",
+        ("quota", "That quota question is not part of this role"),
+        "name",
+        by,
     )
-    role.quota_categories.remove(category)
-    db.session.commit()
 
 
 def publishing_problems(role: Role) -> dict[str, str]:
