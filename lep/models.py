@@ -10,6 +10,15 @@ from lep.applications.models import (
 )
 from lep.audit.models import AuditEvent
 from lep.equality.models import EqualityResponse
+from lep.expenses.models import (
+    Claim,
+    ClaimApproval,
+    ClaimLine,
+    ClaimReceipt,
+    ExpenseCategory,
+    ExpensePolicy,
+    PolicyCap,
+)
 from lep.notifications.models import OutboxMessage
 from lep.roles.models import (
     Criterion,
@@ -26,11 +35,18 @@ __all__ = [
     "ApiToken",
     "Application",
     "AuditEvent",
+    "Claim",
+    "ClaimApproval",
+    "ClaimLine",
+    "ClaimReceipt",
     "Criterion",
     "EqualityResponse",
+    "ExpenseCategory",
+    "ExpensePolicy",
     "OtherWayRequest",
     "OutboxMessage",
     "PayPoint",
+    "PolicyCap",
     "Question",
     "QuotaAnswer",
     "QuotaCategory",
