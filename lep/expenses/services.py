@@ -1,0 +1,635 @@
+"""Expense claims as functions with guards. Each owns its transaction and audits.
+
+A claimant builds a draft claim line by line (mileage is worked out, never typed), attaches
+receipts and sends it. Finance approves line by line (never more than claimed), rejects with a
+reason, or queries with a question (the claimant can then change it and send it again).
+
+Separation of duties is enforced here, not just in the pages: only finance approves, nobody decides
+on a claim they made, and a claim above the policy threshold needs a second approval by a
+different person. Policy breaches (caps, no receipt) are flagged on the line, never blocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from lep import audit
+from lep.applications.files import MAX_FILE_BYTES, sniff
+from lep.db import utcnow
+from lep.expenses import mileage, paydates
+from lep.expenses.models import (
+    Claim,
+    ClaimApproval,
+    ClaimLine,
+    ClaimReceipt,
+    ExpenseCategory,
+    ExpensePolicy,
+)
+from lep.extensions import db
+from lep.money import format_pounds
+from lep.notifications.models import OutboxMessage
+from lep.notifications.services import deliver_queued, queue_email
+from lep.storage import get_storage
+from lep.timeutil import LONDON, format_date
+from lep.urls import external_url
+
+MAX_LINE_PENCE = 1_000_000  # £10,000 in one line: far beyond any real expense, refused above
+MAX_TEXT = 2_000
+EDITABLE = ("draft", "queried")
+NOT_COUNTED = ("rejected", "cancelled")  # claims whose lines do not count towards anything
+RECEIPT_KINDS = ("pdf", "image")
+RECEIPT_TYPES = "a PDF or a picture (JPG, PNG, GIF or WEBP)"
+
+# Policy flags on a line, for the approver.
+OVER_LINE_CAP = "over_line_cap"
+OVER_DAY_CAP = "over_day_cap"
+NO_RECEIPT = "no_receipt"
+FLAG_TEXT = {
+    OVER_LINE_CAP: "Over the limit for one expense of this kind",
+    OVER_DAY_CAP: "Over the daily limit for this kind of expense",
+    NO_RECEIPT: "No receipt: the claimant gave a reason",
+}
+
+
+class ExpenseError(Exception):
+    """What cannot be saved or done, by field, in words for the person."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def london_today() -> dt.date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def policy_on(day: dt.date) -> ExpensePolicy:
+    """The policy in force on a London date: the latest effective on or before it."""
+    policy = db.session.scalar(
+        select(ExpensePolicy)
+        .where(ExpensePolicy.effective_from <= day)
+        .order_by(ExpensePolicy.effective_from.desc())
+        .limit(1)
+    )
+    if policy is None:
+        raise RuntimeError(f"no expense policy in force on {day}")
+    return policy
+
+
+def reference_for(claim: Claim) -> str:
+    year = (claim.submitted_at or utcnow()).astimezone(LONDON).year
+    return f"EXP-{year}-{claim.id:06d}"
+
+
+def receipt_required(policy: ExpensePolicy, category: ExpenseCategory) -> bool:
+    cap = policy.cap_for(category.id)
+    return cap.needs_receipt if cap is not None else category.needs_receipt
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _editable(claim: Claim) -> None:
+    if claim.status not in EDITABLE:
+        raise ExpenseError({"claim": "This claim has been sent and cannot be changed"})
+
+
+def _recount(claim: Claim) -> None:
+    claim.total_claimed_pence = sum(line.amount_pence for line in claim.lines)
+
+
+def _line_summary(line: ClaimLine) -> dict[str, Any]:
+    return {
+        "line_id": line.id,
+        "spent_on": line.spent_on,
+        "category": line.category.code,
+        "amount_pence": line.amount_pence,
+        "miles_tenths": line.miles_tenths,
+        "flags": list(line.flags or []),
+    }
+
+
+# -- The claimant ---------------------------------------------------------------------------------
+
+
+def start_claim(claimant: Any, role_id: int | None = None) -> Claim:
+    claim = Claim(claimant_id=claimant.id, role_id=role_id, status="draft")
+    db.session.add(claim)
+    db.session.flush()
+    audit.record("claim.started", "claim", claim.id, after={"role_id": role_id}, actor=claimant)
+    db.session.commit()
+    return claim
+
+
+def car_miles_this_tax_year(claimant_id: int, on: dt.date) -> Decimal:
+    """Car or van miles the claimant has claimed in the tax year of `on` (claims not rejected
+    or cancelled), in the order they were claimed: the line being added comes after them."""
+    tenths = db.session.scalar(
+        select(func.coalesce(func.sum(ClaimLine.miles_tenths), 0))
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(
+            Claim.claimant_id == claimant_id,
+            Claim.status.not_in(NOT_COUNTED),
+            ClaimLine.vehicle == mileage.CAR_OR_VAN,
+            ClaimLine.spent_on >= mileage.tax_year_start(on),
+            ClaimLine.spent_on <= mileage.tax_year_end(on),
+        )
+    )
+    return Decimal(int(tenths or 0)) / 10
+
+
+def _check_receipt_file(filename: str, data: bytes) -> tuple[str, str]:
+    """(content type, clean name) or ExpenseError at the receipt field."""
+    if not data:
+        raise ExpenseError({"receipt": "The selected file is empty"})
+    if len(data) > MAX_FILE_BYTES:
+        raise ExpenseError({"receipt": "The selected file must be smaller than 10MB"})
+    kind = sniff(data)
+    if kind is None or kind.kind not in RECEIPT_KINDS:
+        raise ExpenseError({"receipt": f"The selected file must be {RECEIPT_TYPES}"})
+    # No control characters at all: the name goes into a download header.
+    name = re.sub(r"[\x00-\x1f\x7f]", "", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    return kind.content_type, name.strip()[:200] or "receipt"
+
+
+def add_line(
+    claim: Claim,
+    *,
+    category: ExpenseCategory,
+    spent_on: dt.date,
+    description: str,
+    amount_pence: int | None = None,
+    vehicle: str | None = None,
+    miles: Decimal | None = None,
+    passengers: int = 0,
+    reason: str = "",
+    no_receipt_reason: str = "",
+    receipt: tuple[str, bytes] | None = None,
+) -> ClaimLine:
+    """Add a line to a draft (or queried) claim. Every problem is reported at its field at once.
+
+    For mileage the amount is worked out from the vehicle, miles and passengers; any amount given
+    is ignored. `receipt` is (file name, bytes), checked by content.
+    """
+    _editable(claim)
+    errors: dict[str, str] = {}
+    today = london_today()
+    policy = policy_on(today)
+    description = _clean(description)
+    reason = _clean(reason)
+    no_receipt_reason = _clean(no_receipt_reason)
+
+    if not category.active:
+        errors["category"] = "Select a kind of expense"
+    if not description:
+        errors["description"] = "Enter what the expense was for"
+    elif len(description) > MAX_TEXT:
+        errors["description"] = f"What the expense was for must be {MAX_TEXT:,} characters or fewer"
+
+    earliest = today - dt.timedelta(days=policy.claim_window_days)
+    if spent_on > today:
+        errors["spent_on"] = "The date must be today or in the past"
+    elif spent_on < earliest:
+        errors["spent_on"] = (
+            f"Expenses must be claimed within {policy.claim_window_days} days: "
+            f"the date must be on or after {format_date(earliest)}"
+        )
+
+    amount: mileage.MileageAmount | None = None
+    if category.code == "mileage":
+        if miles is None:
+            errors["miles"] = mileage.ENTER_MILES
+        else:
+            try:
+                already = car_miles_this_tax_year(claim.claimant_id, spent_on)
+                amount = mileage.mileage_pence(vehicle or "", miles, passengers, already)
+            except mileage.MileageError as exc:
+                errors[exc.field] = exc.message
+        pence = amount.total_pence if amount is not None else 0
+    else:
+        if amount_pence is None:
+            errors["amount"] = "Enter the amount, like 12.50"
+        elif isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
+            raise TypeError("amount_pence must be whole pence (an int)")
+        elif amount_pence <= 0:
+            errors["amount"] = "The amount must be more than £0"
+        elif amount_pence > MAX_LINE_PENCE:
+            errors["amount"] = (
+                f"The amount must be {format_pounds(MAX_LINE_PENCE)} or less. "
+                "For a larger cost, contact the finance team"
+            )
+        pence = amount_pence or 0
+
+    if category.needs_reason and not reason:
+        errors["reason"] = f"Enter why you needed a {category.name.lower()}"
+    needs_receipt = receipt_required(policy, category)
+    if receipt is not None:
+        try:
+            content_type, name = _check_receipt_file(*receipt)
+        except ExpenseError as exc:
+            errors.update(exc.errors)
+    elif needs_receipt and not no_receipt_reason:
+        errors["no_receipt_reason"] = "Add a receipt, or tell us why you do not have one"
+    if errors:
+        raise ExpenseError(errors)
+
+    line = ClaimLine(
+        claim=claim,
+        spent_on=spent_on,
+        category=category,
+        description=description,
+        amount_pence=pence,
+        reason=reason[:MAX_TEXT],
+        no_receipt_reason="" if receipt is not None else no_receipt_reason[:MAX_TEXT],
+        flags=[],
+    )
+    if amount is not None:
+        line.vehicle = amount.vehicle
+        line.miles_tenths = int(amount.miles * 10)
+        line.passengers = amount.passengers
+        line.mileage_working = amount.working
+    db.session.add(line)
+    if receipt is not None:
+        db.session.add(
+            ClaimReceipt(
+                line=line,
+                storage_key=get_storage().save(receipt[1]),
+                original_name=name,
+                content_type=content_type,
+                size_bytes=len(receipt[1]),
+            )
+        )
+    _recount(claim)
+    db.session.flush()
+    _refresh_flags(claim)
+    audit.record("claim.line_added", "claim", claim.id, after=_line_summary(line))
+    db.session.commit()
+    return line
+
+
+def remove_line(claim: Claim, line_id: int) -> None:
+    _editable(claim)
+    line = next((x for x in claim.lines if x.id == line_id), None)
+    if line is None:
+        raise ExpenseError({"line": "That expense is not part of this claim"})
+    before = _line_summary(line)
+    keys = [r.storage_key for r in line.receipts]
+    claim.lines.remove(line)
+    _recount(claim)
+    db.session.flush()
+    _refresh_flags(claim)
+    audit.record("claim.line_removed", "claim", claim.id, before=before)
+    db.session.commit()
+    storage = get_storage()
+    for key in keys:
+        storage.delete(key)
+
+
+def attach_receipt(line: ClaimLine, filename: str, data: bytes) -> ClaimReceipt:
+    """Add a receipt to a line (PDF or picture, judged by content; 10MB at most)."""
+    _editable(line.claim)
+    content_type, name = _check_receipt_file(filename, data)
+    record = ClaimReceipt(
+        line=line,
+        storage_key=get_storage().save(data),
+        original_name=name,
+        content_type=content_type,
+        size_bytes=len(data),
+    )
+    db.session.add(record)
+    line.no_receipt_reason = ""
+    db.session.flush()
+    _refresh_flags(line.claim)
+    audit.record(
+        "claim.receipt_attached",
+        "claim",
+        line.claim_id,
+        after={"line_id": line.id, "receipt_id": record.id, "size_bytes": len(data)},
+    )
+    db.session.commit()
+    return record
+
+
+# -- Policy flags ---------------------------------------------------------------------------------
+
+
+def policy_flags(line: ClaimLine) -> list[str]:
+    """What the approver should look at on a line. Flagged, never blocked."""
+    policy = policy_on(line.spent_on)
+    cap = policy.cap_for(line.category_id)
+    flags: list[str] = []
+    if (
+        cap is not None
+        and cap.per_line_pence is not None
+        and line.amount_pence > cap.per_line_pence
+    ):
+        flags.append(OVER_LINE_CAP)
+    if cap is not None and cap.per_day_pence is not None:
+        that_day = db.session.scalar(
+            select(func.coalesce(func.sum(ClaimLine.amount_pence), 0))
+            .join(Claim, Claim.id == ClaimLine.claim_id)
+            .where(
+                Claim.claimant_id == line.claim.claimant_id,
+                Claim.status.not_in(NOT_COUNTED),
+                ClaimLine.category_id == line.category_id,
+                ClaimLine.spent_on == line.spent_on,
+            )
+        )
+        if int(that_day or 0) > cap.per_day_pence:
+            flags.append(OVER_DAY_CAP)
+    if receipt_required(policy, line.category) and not line.receipts:
+        flags.append(NO_RECEIPT)
+    return flags
+
+
+def _refresh_flags(claim: Claim) -> None:
+    db.session.flush()
+    for line in claim.lines:
+        flags = policy_flags(line)
+        if list(line.flags or []) != flags:
+            line.flags = flags
+
+
+# -- Status changes -------------------------------------------------------------------------------
+
+
+def _email(claim: Claim, subject: str, template: str, **context: Any) -> OutboxMessage:
+    return queue_email(
+        claim.claimant.email,
+        subject,
+        template,
+        claim=claim,
+        claimant=claim.claimant,
+        format_pounds=format_pounds,
+        format_date=format_date,
+        dashboard_url=external_url("main.dashboard"),
+        **context,
+    )
+
+
+def _guard(claim: Claim, expected: tuple[str, ...], **values: Any) -> None:
+    """Move the claim on only if nobody else did first (one guarded UPDATE; the row is locked
+    until commit). Otherwise tell the person the claim changed."""
+    result = db.session.execute(
+        update(Claim)
+        .where(
+            Claim.id == claim.id,
+            Claim.status.in_(expected),
+            Claim.updated_at == claim.updated_at,
+        )
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise ExpenseError(
+            {"claim": "This claim has changed since you opened it. Reload it to see what changed"}
+        )
+    db.session.refresh(claim)
+
+
+def submit_claim(claim: Claim) -> Claim:
+    """Send a draft (or a queried claim, changed or not) for approval."""
+    _editable(claim)
+    if not claim.lines:
+        raise ExpenseError({"lines": "Add at least one expense before you send the claim"})
+    before = claim.status
+    now = utcnow()
+    _guard(claim, EDITABLE, status="submitted", submitted_at=now)
+    if claim.reference is None:
+        claim.reference = reference_for(claim)
+    _recount(claim)
+    _refresh_flags(claim)
+    audit.record(
+        "claim.submitted",
+        "claim",
+        claim.id,
+        before={"status": before},
+        after={
+            "status": "submitted",
+            "reference": claim.reference,
+            "total_claimed_pence": claim.total_claimed_pence,
+        },
+    )
+    message = _email(claim, f"We have your expenses claim: {claim.reference}", "claim_submitted")
+    db.session.commit()
+    deliver_queued(message)
+    return claim
+
+
+def _check_decider(claim: Claim, approver: Any) -> None:
+    if not approver.has_role("finance"):
+        raise ExpenseError({"approver": "Only the finance team can decide on expense claims"})
+    if approver.id == claim.claimant_id:
+        raise ExpenseError({"approver": "You cannot decide on your own expenses claim"})
+    if claim.status != "submitted":
+        raise ExpenseError(
+            {"claim": f"This claim cannot be decided now: it is {claim.status_text.lower()}"}
+        )
+
+
+def first_approval(claim: Claim) -> ClaimApproval | None:
+    """The level 1 approval of the claim as it now stands (a query starts the approvals again)."""
+    current: ClaimApproval | None = None
+    for approval in claim.approvals:
+        if approval.decision == "query":
+            current = None
+        elif approval.decision == "approve" and approval.level == 1:
+            current = approval
+    return current
+
+
+def query_claim(claim: Claim, approver: Any, question: str) -> Claim:
+    """Send the claim back to the claimant with a question; they can change it and resend."""
+    _check_decider(claim, approver)
+    question = _clean(question)
+    if not question:
+        raise ExpenseError({"question": "Enter your question for the claimant"})
+    if len(question) > MAX_TEXT:
+        raise ExpenseError({"question": f"The question must be {MAX_TEXT:,} characters or fewer"})
+    level = 2 if first_approval(claim) is not None else 1
+    _guard(claim, ("submitted",), status="queried", query_text=question)
+    db.session.add(
+        ClaimApproval(
+            claim=claim, approver_id=approver.id, level=level, decision="query", note=question
+        )
+    )
+    audit.record(
+        "claim.queried",
+        "claim",
+        claim.id,
+        before={"status": "submitted"},
+        after={"status": "queried", "question": question, "level": level},
+        actor=approver,
+    )
+    message = _email(
+        claim, f"A question about your expenses claim {claim.reference}", "claim_queried"
+    )
+    db.session.commit()
+    deliver_queued(message)
+    return claim
+
+
+def approve_claim(
+    claim: Claim, approver: Any, approved_pence_by_line: dict[int, int], note: str = ""
+) -> Claim:
+    """Approve line by line: each amount from 0 to what was claimed, never more.
+
+    Above the policy threshold the first approval (level 1) leaves the claim waiting for a second,
+    by a different person with the finance role (level 2), who makes the final decision.
+    Nothing changes if anything is refused.
+    """
+    _check_decider(claim, approver)
+    first = first_approval(claim)
+    if first is not None and first.approver_id == approver.id:
+        raise ExpenseError(
+            {
+                "approver": "You gave the first approval on this claim. "
+                "A different person in the finance team must give the second"
+            }
+        )
+    errors: dict[str, str] = {}
+    amounts: dict[int, int] = {}
+    for line in claim.lines:
+        value = approved_pence_by_line.get(line.id)
+        field = f"line_{line.id}"
+        if value is None:
+            errors[field] = "Enter the amount to approve for this expense"
+        elif isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("approved amounts must be whole pence (an int)")
+        elif value < 0:
+            errors[field] = "The amount to approve must be £0 or more"
+        elif value > line.amount_pence:
+            errors[field] = (
+                f"You cannot approve more than the {format_pounds(line.amount_pence)} claimed"
+            )
+        else:
+            amounts[line.id] = value
+    unknown = set(approved_pence_by_line) - {line.id for line in claim.lines}
+    if unknown:
+        errors["lines"] = "An amount was given for an expense that is not part of this claim"
+    total = sum(amounts.values())
+    if not errors and total == 0:
+        errors["lines"] = "To approve nothing, reject the claim and give a reason"
+    note = _clean(note)[:MAX_TEXT]
+    if errors:
+        raise ExpenseError(errors)
+
+    now = utcnow()
+    policy = policy_on(now.astimezone(LONDON).date())
+    needs_second = claim.total_claimed_pence > policy.second_approval_over_pence
+    level = 2 if first is not None else 1
+    before = {
+        "status": claim.status,
+        "approved_pence_by_line": {line.id: line.approved_pence for line in claim.lines},
+        "total_approved_pence": claim.total_approved_pence,
+    }
+
+    if level == 1 and needs_second:
+        _guard(claim, ("submitted",))  # one of two approvers acting at once wins
+        for line in claim.lines:
+            line.approved_pence = amounts[line.id]
+        db.session.add(
+            ClaimApproval(
+                claim=claim, approver_id=approver.id, level=1, decision="approve", note=note
+            )
+        )
+        audit.record(
+            "claim.first_approval",
+            "claim",
+            claim.id,
+            before=before,
+            after={
+                "status": claim.status,
+                "approved_pence_by_line": amounts,
+                "total_approved_pence": total,
+                "level": 1,
+                "waiting_for": "second approval",
+            },
+            actor=approver,
+        )
+        db.session.commit()
+        return claim
+
+    status = "approved" if total == claim.total_claimed_pence else "partly_approved"
+    approved_on = now.astimezone(LONDON).date()
+    pay_by = paydates.expected_payment_date(approved_on, policy.payment_working_days)
+    _guard(
+        claim,
+        ("submitted",),
+        status=status,
+        decided_at=now,
+        total_approved_pence=total,
+        expected_payment_date=pay_by,
+    )
+    for line in claim.lines:
+        line.approved_pence = amounts[line.id]
+    db.session.add(
+        ClaimApproval(
+            claim=claim, approver_id=approver.id, level=level, decision="approve", note=note
+        )
+    )
+    audit.record(
+        "claim.approved",
+        "claim",
+        claim.id,
+        before=before,
+        after={
+            "status": status,
+            "approved_pence_by_line": amounts,
+            "total_approved_pence": total,
+            "level": level,
+            "expected_payment_date": pay_by,
+        },
+        actor=approver,
+    )
+    message = _email(
+        claim,
+        f"Your expenses claim {claim.reference} is {claim.status_text.lower()}",
+        "claim_approved",
+    )
+    db.session.commit()
+    deliver_queued(message)
+    return claim
+
+
+def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:
+    _check_decider(claim, approver)
+    reason = _clean(reason)
+    if not reason:
+        raise ExpenseError({"reason": "Enter why the claim is not approved"})
+    if len(reason) > MAX_TEXT:
+        raise ExpenseError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
+    level = 2 if first_approval(claim) is not None else 1
+    before = {"status": claim.status, "total_approved_pence": claim.total_approved_pence}
+    _guard(claim, ("submitted",), status="rejected", decided_at=utcnow(), total_approved_pence=0)
+    for line in claim.lines:
+        line.approved_pence = 0
+    db.session.add(
+        ClaimApproval(
+            claim=claim, approver_id=approver.id, level=level, decision="reject", note=reason
+        )
+    )
+    audit.record(
+        "claim.rejected",
+        "claim",
+        claim.id,
+        before=before,
+        after={"status": "rejected", "reason": reason, "level": level},
+        actor=approver,
+    )
+    message = _email(
+        claim,
+        f"Your expenses claim {claim.reference} is not approved",
+        "claim_rejected",
+        reason=reason,
+    )
+    db.session.commit()
+    deliver_queued(message)
+    return claim
