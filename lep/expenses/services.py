@@ -31,6 +31,7 @@ from lep.expenses.models import (
     ExpensePolicy,
 )
 from lep.extensions import db
+from lep.forms import strip
 from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
@@ -92,7 +93,8 @@ def receipt_required(policy: ExpensePolicy, category: ExpenseCategory) -> bool:
 
 
 def _clean(text: str | None) -> str:
-    return (text or "").strip()
+    # The one text filter the forms use: trims and drops stray control characters.
+    return str(strip(text or ""))
 
 
 def _editable(claim: Claim) -> None:
