@@ -96,6 +96,9 @@ def register_blueprints(app: Flask) -> None:
     from lep.applications.views import bp as applications_bp
     from lep.audit.views import bp as audit_bp
     from lep.equality.views import bp as equality_bp
+    from lep.expenses.export import bp as expenses_export_bp
+    from lep.expenses.finance_views import bp as expenses_finance_bp
+    from lep.expenses.views import bp as expenses_bp
     from lep.main.views import bp as main_bp
     from lep.roles.hr_views import bp as hr_roles_bp
     from lep.roles.views import bp as roles_bp
@@ -110,6 +113,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hr_applications_bp)
     app.register_blueprint(equality_bp)
     app.register_blueprint(my_data_bp)
+    app.register_blueprint(expenses_bp)
+    app.register_blueprint(expenses_finance_bp)
+    app.register_blueprint(expenses_export_bp)
     register_api(app)
 
 

@@ -32,6 +32,7 @@ def register_api(app: Flask) -> LepApi:
     flask-smorest keeps the spec and the openapi.json view on the Api instance, so one module-level
     instance shared by two apps (tests build several) would serve the last app's spec to both.
     """
+    from lep.api.claims import blp as claims_blp
     from lep.api.views import blp
 
     options = dict(app.config.get("API_SPEC_OPTIONS") or {})
@@ -40,5 +41,7 @@ def register_api(app: Flask) -> LepApi:
     app.config["API_SPEC_OPTIONS"] = options
     api = LepApi(app)
     api.register_blueprint(blp)
+    api.register_blueprint(claims_blp)
     csrf.exempt(blp)
+    csrf.exempt(claims_blp)
     return api
