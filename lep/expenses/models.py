@@ -53,6 +53,7 @@ class ExpenseCategory(db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(String(100))
     needs_receipt: Mapped[bool] = mapped_column(default=True)
     needs_reason: Mapped[bool] = mapped_column(default=False)  # taxi: why not public transport
+    ledger_code: Mapped[str] = mapped_column(String(40), default="")  # the finance system's account
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -108,6 +109,7 @@ class Claim(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
             "total_approved_pence IS NULL OR total_approved_pence >= 0", name="approved"
         ),
         Index("ix_claim_status_submitted_at", "status", "submitted_at"),
+        Index("ix_claim_role_status", "role_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +120,7 @@ class Claim(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     query_text: Mapped[str] = mapped_column(Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     expected_payment_date: Mapped[dt.date | None] = mapped_column(Date)
     total_claimed_pence: Mapped[int] = mapped_column(default=0)

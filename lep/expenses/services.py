@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from lep import audit
 from lep.applications.files import MAX_FILE_BYTES, sniff
+from lep.applications.models import Application
 from lep.db import utcnow
 from lep.expenses import mileage, paydates
 from lep.expenses.models import (
@@ -35,6 +36,7 @@ from lep.forms import strip
 from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
+from lep.roles.models import Role
 from lep.storage import get_storage
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -42,6 +44,11 @@ from lep.urls import external_url
 MAX_LINE_PENCE = 1_000_000  # £10,000 in one line: far beyond any real expense, refused above
 MAX_TEXT = 2_000
 EDITABLE = ("draft", "queried")
+CLAIMANT_CANCELS = ("draft", "submitted", "queried")
+FINANCE_CANCELS = ("approved", "partly_approved")
+# Applications whose applicant was invited to interview (or went further): they may claim the
+# interview's costs for that role.
+INTERVIEWED = ("interview", "offered", "appointed", "unsuccessful")
 NOT_COUNTED = ("rejected", "cancelled")  # claims whose lines do not count towards anything
 RECEIPT_KINDS = ("pdf", "image")
 RECEIPT_TYPES = "a PDF or a picture (JPG, PNG, GIF or WEBP)"
@@ -120,7 +127,37 @@ def _line_summary(line: ClaimLine) -> dict[str, Any]:
 # -- The claimant ---------------------------------------------------------------------------------
 
 
+def claim_roles(user: Any) -> list[Role]:
+    """The roles a person may claim expenses for: those they were invited to interview for (or
+    went further in)."""
+    return list(
+        db.session.scalars(
+            select(Role)
+            .join(Application, Application.role_id == Role.id)
+            .where(Application.applicant_id == user.id, Application.status.in_(INTERVIEWED))
+            .distinct()
+            .order_by(Role.title, Role.id)
+        )
+    )
+
+
+def may_claim(user: Any) -> bool:
+    """Partners, and applicants invited to interview (for the interview's costs)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.has_role("partner") or claim_roles(user))
+
+
 def start_claim(claimant: Any, role_id: int | None = None) -> Claim:
+    if not may_claim(claimant):
+        raise ExpenseError(
+            {"claimant": "Only partners and people invited to interview can claim expenses"}
+        )
+    # A partner may claim for no particular role; anyone else claims for a role they were
+    # invited to interview for (or went further in).
+    allowed = {role.id for role in claim_roles(claimant)}
+    if role_id not in allowed and not (role_id is None and claimant.has_role("partner")):
+        raise ExpenseError({"role_id": "Select the role your expenses are for"})
     claim = Claim(claimant_id=claimant.id, role_id=role_id, status="draft")
     db.session.add(claim)
     db.session.flush()
@@ -425,15 +462,63 @@ def submit_claim(claim: Claim) -> Claim:
     return claim
 
 
-def _check_decider(claim: Claim, approver: Any) -> None:
-    if not approver.has_role("finance"):
-        raise ExpenseError({"approver": "Only the finance team can decide on expense claims"})
+def is_approver(user: Any) -> bool:
+    """Finance, or the budget holder of any role (who gives first approvals for it)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.has_role("finance"):
+        return True
+    holds = select(Role.id).where(Role.budget_holder_id == user.id).limit(1)
+    return db.session.scalar(holds) is not None
+
+
+def needs_two_approvals(claim: Claim, policy: ExpensePolicy | None = None) -> bool:
+    """Above the policy threshold (on the total claimed), or for a role with a budget holder."""
+    if claim.role is not None and claim.role.budget_holder_id is not None:
+        return True
+    policy = policy or policy_on(london_today())
+    return claim.total_claimed_pence > policy.second_approval_over_pence
+
+
+def awaiting_second(claim: Claim) -> bool:
+    return claim.status == "submitted" and first_approval(claim) is not None
+
+
+def decision_problem(claim: Claim, approver: Any, decision: str = "approve") -> dict[str, str]:
+    """Why this person may not make this decision on this claim now (empty when they may).
+
+    Level 1 (the first decision) is for finance or the role's budget holder; the final approval
+    of a claim that needs two is for a different person with the finance role.
+    """
     if approver.id == claim.claimant_id:
-        raise ExpenseError({"approver": "You cannot decide on your own expenses claim"})
+        return {"approver": "You cannot decide on your own expenses claim"}
     if claim.status != "submitted":
-        raise ExpenseError(
-            {"claim": f"This claim cannot be decided now: it is {claim.status_text.lower()}"}
-        )
+        return {"claim": f"This claim cannot be decided now: it is {claim.status_text.lower()}"}
+    first = first_approval(claim)
+    is_finance = approver.has_role("finance")
+    holder = claim.role is not None and claim.role.budget_holder_id == approver.id
+    if first is None:
+        if not (is_finance or holder):
+            return {"approver": "Only the finance team can decide on expense claims"}
+        return {}
+    if not is_finance:
+        return {"approver": "The first approval is in. The final decision is for the finance team"}
+    if decision == "approve" and first.approver_id == approver.id:
+        return {
+            "approver": "You gave the first approval on this claim. "
+            "A different person in the finance team must give the second"
+        }
+    return {}
+
+
+def can_decide(user: Any, claim: Claim, decision: str = "approve") -> bool:
+    return getattr(user, "is_authenticated", False) and not decision_problem(claim, user, decision)
+
+
+def _check_decider(claim: Claim, approver: Any, decision: str) -> None:
+    problem = decision_problem(claim, approver, decision)
+    if problem:
+        raise ExpenseError(problem)
 
 
 def first_approval(claim: Claim) -> ClaimApproval | None:
@@ -449,7 +534,7 @@ def first_approval(claim: Claim) -> ClaimApproval | None:
 
 def query_claim(claim: Claim, approver: Any, question: str) -> Claim:
     """Send the claim back to the claimant with a question; they can change it and resend."""
-    _check_decider(claim, approver)
+    _check_decider(claim, approver, "query")
     question = _clean(question)
     if not question:
         raise ExpenseError({"question": "Enter your question for the claimant"})
@@ -487,15 +572,8 @@ def approve_claim(
     by a different person with the finance role (level 2), who makes the final decision.
     Nothing changes if anything is refused.
     """
-    _check_decider(claim, approver)
+    _check_decider(claim, approver, "approve")
     first = first_approval(claim)
-    if first is not None and first.approver_id == approver.id:
-        raise ExpenseError(
-            {
-                "approver": "You gave the first approval on this claim. "
-                "A different person in the finance team must give the second"
-            }
-        )
     errors: dict[str, str] = {}
     amounts: dict[int, int] = {}
     for line in claim.lines:
@@ -525,7 +603,7 @@ def approve_claim(
 
     now = utcnow()
     policy = policy_on(now.astimezone(LONDON).date())
-    needs_second = claim.total_claimed_pence > policy.second_approval_over_pence
+    needs_second = needs_two_approvals(claim, policy)
     level = 2 if first is not None else 1
     before = {
         "status": claim.status,
@@ -602,7 +680,7 @@ def approve_claim(
 
 
 def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:
-    _check_decider(claim, approver)
+    _check_decider(claim, approver, "reject")
     reason = _clean(reason)
     if not reason:
         raise ExpenseError({"reason": "Enter why the claim is not approved"})
@@ -634,4 +712,53 @@ def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:
     )
     db.session.commit()
     deliver_queued(message)
+    return claim
+
+
+def cancel_claim(claim: Claim, by: Any, reason: str = "") -> Claim:
+    """Withdraw a claim. The claimant may cancel their own until it is decided (a reason is
+    optional); finance may cancel an approved claim before it is scheduled for payment (say why:
+    a duplicate, say). Nothing else can cancel a claim."""
+    reason = _clean(reason)
+    if len(reason) > MAX_TEXT:
+        raise ExpenseError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
+    expected: tuple[str, ...]
+    if by.id == claim.claimant_id:
+        if claim.status not in CLAIMANT_CANCELS:
+            raise ExpenseError(
+                {"claim": f"This claim cannot be cancelled now: it is {claim.status_text.lower()}"}
+            )
+        expected = CLAIMANT_CANCELS
+    elif by.has_role("finance"):
+        if claim.status not in FINANCE_CANCELS:
+            raise ExpenseError(
+                {"claim": f"This claim cannot be cancelled now: it is {claim.status_text.lower()}"}
+            )
+        if not reason:
+            raise ExpenseError({"reason": "Enter why the claim is cancelled"})
+        expected = FINANCE_CANCELS
+    else:
+        raise ExpenseError({"approver": "Only the claimant or the finance team can cancel a claim"})
+    before = claim.status
+    _guard(claim, expected, status="cancelled", cancel_reason=reason, decided_at=utcnow())
+    audit.record(
+        "claim.cancelled",
+        "claim",
+        claim.id,
+        before={"status": before},
+        after={"status": "cancelled", "reason": reason},
+        actor=by,
+    )
+    message = None
+    if before != "draft":
+        message = _email(
+            claim,
+            f"Your expenses claim {claim.reference} is cancelled",
+            "claim_cancelled",
+            reason=reason,
+            by_claimant=by.id == claim.claimant_id,
+        )
+    db.session.commit()
+    if message is not None:
+        deliver_queued(message)
     return claim

@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lep.accounts.models import User
 from lep.db import TimestampMixin, UTCDateTime
 from lep.extensions import db
 
@@ -149,8 +150,13 @@ class Role(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     selection_method: Mapped[str] = mapped_column(String(10), default="scored")
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Finance: the cost centre expenses for this role are charged to, and an optional budget
+    # holder who gives the first approval on its expense claims (finance gives the final one).
+    cost_code: Mapped[str] = mapped_column(String(40), default="")
+    budget_holder_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     rate_card: Mapped[RateCard | None] = relationship()
+    budget_holder: Mapped[User | None] = relationship(foreign_keys=[budget_holder_id])
     criteria: Mapped[list[Criterion]] = relationship(
         back_populates="role", order_by="Criterion.position", cascade="all, delete-orphan"
     )
