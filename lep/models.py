@@ -20,6 +20,7 @@ from lep.expenses.models import (
     PolicyCap,
 )
 from lep.notifications.models import OutboxMessage
+from lep.partners.models import Appointment
 from lep.roles.models import (
     Criterion,
     PayPoint,
@@ -29,22 +30,43 @@ from lep.roles.models import (
     RateCardRate,
     Role,
 )
+from lep.shortlisting.models import (
+    Decision,
+    Interview,
+    LotteryDraw,
+    LotteryQuota,
+    ModeratedScore,
+    Offer,
+    Panel,
+    PanelMember,
+    Score,
+    Scorecard,
+)
 
 __all__ = [
     "Answer",
     "ApiToken",
     "Application",
+    "Appointment",
     "AuditEvent",
     "Claim",
     "ClaimApproval",
     "ClaimLine",
     "ClaimReceipt",
     "Criterion",
+    "Decision",
     "EqualityResponse",
     "ExpenseCategory",
     "ExpensePolicy",
+    "Interview",
+    "LotteryDraw",
+    "LotteryQuota",
+    "ModeratedScore",
+    "Offer",
     "OtherWayRequest",
     "OutboxMessage",
+    "Panel",
+    "PanelMember",
     "PayPoint",
     "PolicyCap",
     "Question",
@@ -53,6 +75,8 @@ __all__ = [
     "RateCard",
     "RateCardRate",
     "Role",
+    "Score",
+    "Scorecard",
     "SupportingFile",
     "User",
     "UserRole",
