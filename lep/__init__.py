@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from lep.applications.hr_views import bp as hr_applications_bp
     from lep.applications.views import bp as applications_bp
     from lep.audit.views import bp as audit_bp
+    from lep.equality.fairness_views import bp as fairness_bp
     from lep.equality.views import bp as equality_bp
     from lep.expenses.export import bp as expenses_export_bp
     from lep.expenses.finance_views import bp as expenses_finance_bp
@@ -102,6 +103,10 @@ def register_blueprints(app: Flask) -> None:
     from lep.main.views import bp as main_bp
     from lep.roles.hr_views import bp as hr_roles_bp
     from lep.roles.views import bp as roles_bp
+    from lep.shortlisting.lottery_views import bp as lottery_bp
+    from lep.shortlisting.moderation_views import bp as moderation_bp
+    from lep.shortlisting.offer_views import bp as offers_bp
+    from lep.shortlisting.panel_views import bp as panel_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -113,6 +118,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(hr_applications_bp)
     app.register_blueprint(equality_bp)
     app.register_blueprint(my_data_bp)
+    app.register_blueprint(panel_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(lottery_bp)
+    app.register_blueprint(offers_bp)
+    app.register_blueprint(fairness_bp)
     app.register_blueprint(expenses_bp)
     app.register_blueprint(expenses_finance_bp)
     app.register_blueprint(expenses_export_bp)

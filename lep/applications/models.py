@@ -26,6 +26,7 @@ APPLICATION_STATUSES = {
     "not_shortlisted": "Not taken forward this time",
     "interview": "Invited to interview",
     "offered": "Offered the role",
+    "declined": "You declined the offer",
     "appointed": "Appointed",
     "unsuccessful": "Not successful this time",
     "withdrawn": "Withdrawn by you",
