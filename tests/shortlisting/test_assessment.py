@@ -82,6 +82,7 @@ def test_agreed_scores_totals_and_flags(role, make_user):
 
 def test_a_zero_on_an_essential_criterion_fails(role, make_user):
     a = application(role, make_user)
+    lead = make_user("hr")
     card(a, make_user("panel"), [0, 2])
     card(a, make_user("panel"), [1, 2])
     result = assess(role, [a.id])[a.id]
@@ -89,7 +90,7 @@ def test_a_zero_on_an_essential_criterion_fails(role, make_user):
     assert result.criteria[lived.id].agreed == 1  # mean 0.5 rounds up: not a fail
     db.session.add(
         ModeratedScore(
-            application_id=a.id, criterion_id=lived.id, value=0, reason="No evidence", by_id=1
+            application_id=a.id, criterion_id=lived.id, value=0, reason="No evidence", by_id=lead.id
         )
     )
     db.session.flush()
