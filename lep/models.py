@@ -20,7 +20,15 @@ from lep.expenses.models import (
     PolicyCap,
 )
 from lep.notifications.models import OutboxMessage
-from lep.partners.models import Appointment
+from lep.partners.models import Appointment, BankDetails, Involvement, PartnerSettings
+from lep.payments.models import (
+    BacsInstruction,
+    Payee,
+    Payment,
+    PaymentItem,
+    PaymentRun,
+    ProviderEventRecord,
+)
 from lep.roles.models import (
     Criterion,
     PayPoint,
@@ -49,6 +57,8 @@ __all__ = [
     "Application",
     "Appointment",
     "AuditEvent",
+    "BacsInstruction",
+    "BankDetails",
     "Claim",
     "ClaimApproval",
     "ClaimLine",
@@ -59,6 +69,7 @@ __all__ = [
     "ExpenseCategory",
     "ExpensePolicy",
     "Interview",
+    "Involvement",
     "LotteryDraw",
     "LotteryQuota",
     "ModeratedScore",
@@ -67,8 +78,14 @@ __all__ = [
     "OutboxMessage",
     "Panel",
     "PanelMember",
+    "PartnerSettings",
     "PayPoint",
+    "Payee",
+    "Payment",
+    "PaymentItem",
+    "PaymentRun",
     "PolicyCap",
+    "ProviderEventRecord",
     "Question",
     "QuotaAnswer",
     "QuotaCategory",
