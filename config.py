@@ -89,6 +89,22 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # Payments: "bacs" (a bank file for the finance team's own bank; no account needed) or
+    # "stripe" (Stripe Connect: Express accounts, transfers from the platform balance).
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "bacs")
+    # Fernet key for bank details at rest. Unset outside production: one is generated under
+    # instance/ (bank-details.key). Production refuses to start without it.
+    BANK_DETAILS_KEY = os.environ.get("BANK_DETAILS_KEY") or None
+    # Payees whose bank details changed this recently are held back from a run.
+    PAYMENT_HOLD_DAYS = int(os.environ.get("PAYMENT_HOLD_DAYS", "3"))
+    # A run with a larger total needs a second finance user's approval before it is sent.
+    PAYMENT_RUN_APPROVAL_OVER_PENCE = int(
+        os.environ.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", "500000")
+    )
+    STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY") or None
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
 
 
@@ -106,6 +122,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SECRET_KEY = "test-secret-key"  # noqa: S105
     ARGON2_FAST = True  # cheap hashes keep the suite quick; never in production
+    BANK_DETAILS_KEY = "8Mw9DmDwEUrIzKDTr69XgHdt9wUH-x0JlB4EJ9mL8cg="  # tests only
 
 
 class ProductionConfig(Config):

@@ -46,6 +46,17 @@ def register_config(app: Flask, config: str | type[Config] | None, overrides: di
             raise ConfigError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )
+        if app.config.get("PAYMENT_PROVIDER", "bacs") == "bacs":
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(app.config.get("BANK_DETAILS_KEY") or "")
+            except ValueError as exc:
+                raise ConfigError(
+                    "BANK_DETAILS_KEY must be set in production to a Fernet key (make one with: "
+                    'python -c "from cryptography.fernet import Fernet; '
+                    'print(Fernet.generate_key().decode())")'
+                ) from exc
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Blueprint
 from sqlalchemy import func, select
 
@@ -98,8 +99,26 @@ def test_production_refuses_a_missing_or_default_secret_key(monkeypatch):
         create_app(ProductionConfig, SECRET_KEY="short")
 
 
+def test_production_refuses_a_missing_or_bad_bank_details_key():
+    for key in (None, "", "not-a-fernet-key"):
+        with pytest.raises(ConfigError, match="BANK_DETAILS_KEY"):
+            create_app(ProductionConfig, SECRET_KEY="x" * 48, BANK_DETAILS_KEY=key)
+    # Stripe holds the bank details itself: no key is needed then.
+    create_app(
+        ProductionConfig,
+        SECRET_KEY="x" * 48,
+        PAYMENT_PROVIDER="stripe",
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+    )
+
+
 def test_production_cookies_and_hsts():
-    app = create_app(ProductionConfig, SECRET_KEY="x" * 48, SQLALCHEMY_DATABASE_URI="sqlite://")
+    app = create_app(
+        ProductionConfig,
+        SECRET_KEY="x" * 48,
+        BANK_DETAILS_KEY=Fernet.generate_key().decode(),
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
