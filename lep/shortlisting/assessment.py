@@ -126,14 +126,14 @@ def assess(role: Role, application_ids: Iterable[int]) -> dict[int, ApplicationA
             )
         )
         for application_id, scorer_id, criterion_id, value in rows:
-            if criterion_id in wanted:
+            if criterion_id in wanted and value is not None:
                 scores[application_id][criterion_id][scorer_id] = value
     moderated: dict[tuple[int, int], ModeratedScore] = {}
     if ids:
-        for m in db.session.scalars(
+        for record in db.session.scalars(
             select(ModeratedScore).where(ModeratedScore.application_id.in_(ids))
         ):
-            moderated[(m.application_id, m.criterion_id)] = m
+            moderated[(record.application_id, record.criterion_id)] = record
     result: dict[int, ApplicationAssessment] = {}
     for application_id in ids:
         assessment = ApplicationAssessment(application_id)
