@@ -1,7 +1,364 @@
-"""The claimant's expense pages: claims, lines with receipts, send, cancel."""
+"""The claimant's expense pages: claims, lines with receipts, send, cancel.
+
+Partners, and applicants invited to interview, claim what taking part cost them. Every page loads
+the claim through `_own`, which answers 404 unless it belongs to the signed-in person; anyone else
+signed in is told who can claim. The services own the rules; the views parse, call one service, and
+render or redirect. Everything works with plain forms: no JavaScript is needed.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+import io
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from lep.access import signed_in
+from lep.applications.files import MAX_FILE_BYTES
+from lep.errors import handle_http
+from lep.expenses import forms, services
+from lep.expenses.models import Claim, ClaimLine, ClaimReceipt, ExpenseCategory
+from lep.expenses.services import ExpenseError
+from lep.extensions import db
+from lep.forms import show_errors
+from lep.money import format_pounds
+from lep.storage import get_storage
 
 bp = Blueprint("expenses", __name__)
+
+TOO_BIG = "The selected file must be smaller than 10MB"
+
+
+@bp.app_context_processor
+def expense_links() -> dict[str, Any]:
+    # A function, so the dashboard asks only when it shows the link.
+    return {"may_claim_expenses": lambda: services.may_claim(current_user)}
+
+
+@bp.context_processor
+def helpers() -> dict[str, Any]:
+    return {"pounds": lambda pence: format_pounds(pence, always_pence=True)}
+
+
+# --- Loading ------------------------------------------------------------------------------------
+
+
+def _me() -> Any:
+    return current_user._get_current_object()
+
+
+def _own(claim_id: int) -> Claim:
+    """The signed-in person's claim, or 404: nobody sees another person's claim here."""
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or claim.claimant_id != current_user.id:
+        abort(404)
+    return claim
+
+
+def _claim_page(claim: Claim) -> ResponseReturnValue:
+    return redirect(url_for("expenses.show", claim_id=claim.id))
+
+
+def _cannot_claim() -> ResponseReturnValue:
+    return render_template("expenses/cannot_claim.html")
+
+
+def _categories() -> list[ExpenseCategory]:
+    return list(
+        db.session.scalars(
+            select(ExpenseCategory)
+            .where(ExpenseCategory.active.is_(True))
+            .order_by(ExpenseCategory.id)
+        )
+    )
+
+
+def _payment_days() -> int:
+    return services.policy_on(services.london_today()).payment_working_days
+
+
+def _changed(exc: ExpenseError) -> bool:
+    """A claim that can no longer be changed (sent, or changed elsewhere): flash why, for its
+    page."""
+    if "claim" in exc.errors:
+        flash(exc.errors["claim"], "error")
+        return True
+    return False
+
+
+# --- My claims ----------------------------------------------------------------------------------
+
+
+@bp.route("/claims")
+@signed_in
+def index() -> ResponseReturnValue:
+    claims = list(
+        db.session.scalars(
+            select(Claim)
+            .where(Claim.claimant_id == current_user.id)
+            .options(selectinload(Claim.role))
+            .order_by(Claim.id.desc())
+        )
+    )
+    may_claim = services.may_claim(current_user)
+    if not claims and not may_claim:
+        return _cannot_claim()
+    return render_template(
+        "expenses/index.html",
+        claims=claims,
+        may_claim=may_claim,
+        payment_days=_payment_days(),
+    )
+
+
+@bp.route("/claims/new", methods=["GET", "POST"])
+@signed_in
+def new() -> ResponseReturnValue:
+    me = _me()
+    if not services.may_claim(me):
+        return _cannot_claim()
+    form = forms.ChooseRoleForm(roles=services.claim_roles(me), partner=me.has_role("partner"))
+    if form.validate_on_submit():
+        try:
+            claim = services.start_claim(me, form.chosen_role_id())
+        except ExpenseError as exc:
+            show_errors(form, exc.errors, aliases={"claimant": "role_id"})
+        else:
+            return _claim_page(claim)
+    return render_template("expenses/new.html", form=form)
+
+
+# --- One claim ----------------------------------------------------------------------------------
+
+
+def _reject_reason(claim: Claim) -> str:
+    rejections = [a for a in claim.approvals if a.decision == "reject"]
+    return rejections[-1].note if rejections else ""
+
+
+@bp.route("/claims/<int:claim_id>")
+@signed_in
+def show(claim_id: int) -> ResponseReturnValue:
+    claim = _own(claim_id)
+    return render_template(
+        "expenses/claim.html",
+        claim=claim,
+        editable=claim.status in services.EDITABLE,
+        cancellable=claim.status in services.CLAIMANT_CANCELS,
+        reject_reason=_reject_reason(claim) if claim.status == "rejected" else "",
+        flag_text=services.FLAG_TEXT,
+        payment_days=_payment_days(),
+    )
+
+
+def _line_form_page(
+    claim: Claim, form: forms.LineForm, categories: list[ExpenseCategory], status: int = 200
+) -> ResponseReturnValue:
+    policy = services.policy_on(services.london_today())
+    hints = {}
+    for category in categories:
+        hint = forms.CATEGORY_HINTS.get(category.code, "")
+        needs = services.receipt_required(policy, category)
+        rule = "Receipt needed" if needs else "No receipt needed"
+        hints[category.code] = f"{hint}. {rule}" if hint else rule
+    reasons = [c.name.lower() for c in categories if c.needs_reason]
+    receipts = [c.name.lower() for c in categories if services.receipt_required(policy, c)]
+    return (
+        render_template(
+            "expenses/line.html",
+            claim=claim,
+            form=form,
+            category_hints=hints,
+            reason_for=reasons,
+            receipt_for=receipts,
+        ),
+        status,
+    )
+
+
+def _read_receipt(form: forms.LineForm) -> tuple[str, bytes] | None:
+    upload = form.receipt.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    return upload.filename or "", upload.stream.read(MAX_FILE_BYTES + 1)
+
+
+@bp.route("/claims/<int:claim_id>/lines/new", methods=["GET", "POST"])
+@signed_in
+def add_line(claim_id: int) -> ResponseReturnValue:
+    claim = _own(claim_id)
+    if claim.status not in services.EDITABLE:
+        return _claim_page(claim)
+    categories = _categories()
+    form = forms.LineForm(categories=categories)
+    if not form.validate_on_submit():
+        return _line_form_page(claim, form, categories)
+
+    category = next(c for c in categories if c.code == form.category.data)
+    spent_on = form.spent_on.data
+    if not isinstance(spent_on, dt.date):  # the form refused anything else
+        abort(400)
+    is_mileage = category.code == "mileage"
+    problems: dict[str, str] = {}
+    amount, amount_problem = (None, "") if is_mileage else form.amount_pence()
+    passengers, passengers_problem = form.passengers_typed() if is_mileage else (0, "")
+    if passengers_problem:
+        problems["passengers"] = passengers_problem
+    receipt = _read_receipt(form)
+    if not problems:
+        try:
+            services.add_line(
+                claim,
+                category=category,
+                spent_on=spent_on,
+                description=form.description.data or "",
+                amount_pence=amount,
+                vehicle=form.vehicle.data if is_mileage else None,
+                miles=form.miles_typed() if is_mileage else None,
+                passengers=passengers,
+                reason=form.reason.data or "",
+                no_receipt_reason=form.no_receipt_reason.data or "",
+                receipt=receipt,
+            )
+        except ExpenseError as exc:
+            if _changed(exc):
+                return _claim_page(claim)
+            problems = dict(exc.errors)
+            if amount_problem and "amount" in problems:
+                problems["amount"] = amount_problem  # it was not money at all
+        else:
+            flash("Expense added", "success")
+            return _claim_page(claim)
+    if receipt is not None and "receipt" not in problems:
+        problems["receipt"] = f"Choose the file again: {receipt[0]} was not added"
+    show_errors(form, problems, aliases={"lines": "category"})
+    return _line_form_page(claim, form, categories)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A receipt over the request's size limit: say so at the receipt field, not on an error
+    page. (What else was typed is lost with the body, which was never read.)"""
+    if request.endpoint != "expenses.add_line" or not current_user.is_authenticated:
+        return handle_http(exc)
+    claim = db.session.get(Claim, (request.view_args or {}).get("claim_id"))
+    if claim is None or claim.claimant_id != current_user.id:
+        return handle_http(NotFound())
+    if claim.status not in services.EDITABLE:
+        return _claim_page(claim)
+    categories = _categories()
+    form = forms.LineForm(formdata=None, categories=categories)
+    form.receipt.errors = [TOO_BIG]
+    return _line_form_page(claim, form, categories, status=413)
+
+
+@bp.route("/claims/<int:claim_id>/lines/<int:line_id>/remove", methods=["GET", "POST"])
+@signed_in
+def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
+    claim = _own(claim_id)
+    line = next((x for x in claim.lines if x.id == line_id), None)
+    if line is None:
+        abort(404)
+    if claim.status not in services.EDITABLE:
+        return _claim_page(claim)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_line(claim, line.id)
+        except ExpenseError as exc:
+            flash(next(iter(exc.errors.values())), "error")
+        else:
+            flash("Expense removed", "success")
+        return _claim_page(claim)
+    return render_template("expenses/remove_line.html", claim=claim, line=line, form=form)
+
+
+@bp.route("/claims/<int:claim_id>/lines/<int:line_id>/receipt/<int:receipt_id>")
+@signed_in
+def receipt(claim_id: int, line_id: int, receipt_id: int) -> ResponseReturnValue:
+    """A receipt, to the claimant only, as a download with its checked type: never inline."""
+    claim = _own(claim_id)
+    record = db.session.get(ClaimReceipt, receipt_id)
+    if record is None or record.line_id != line_id:
+        abort(404)
+    line = db.session.get(ClaimLine, line_id)
+    if line is None or line.claim_id != claim.id:
+        abort(404)
+    try:
+        data = get_storage().read(record.storage_key)
+    except (OSError, ValueError):
+        abort(404)
+    response: Response = send_file(
+        io.BytesIO(data),
+        mimetype=record.content_type,
+        as_attachment=True,
+        download_name=record.original_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Send, cancel -------------------------------------------------------------------------------
+
+
+@bp.route("/claims/<int:claim_id>/send", methods=["GET", "POST"])
+@signed_in
+def send(claim_id: int) -> ResponseReturnValue:
+    claim = _own(claim_id)
+    if claim.status not in services.EDITABLE:
+        if request.method == "POST" and claim.status == "submitted":
+            # Sent already (a double click, a second tab): nothing more to do.
+            return redirect(url_for("expenses.sent", claim_id=claim.id))
+        return _claim_page(claim)
+    form = forms.ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.submit_claim(claim)
+        except ExpenseError as exc:
+            if _changed(exc):
+                return _claim_page(claim)
+            form.form_errors.extend(exc.errors.values())
+        else:
+            return redirect(url_for("expenses.sent", claim_id=claim.id))
+    return render_template(
+        "expenses/send.html", claim=claim, form=form, payment_days=_payment_days()
+    )
+
+
+@bp.route("/claims/<int:claim_id>/sent")
+@signed_in
+def sent(claim_id: int) -> ResponseReturnValue:
+    claim = _own(claim_id)
+    if claim.reference is None or claim.status in services.EDITABLE:
+        return _claim_page(claim)
+    return render_template("expenses/sent.html", claim=claim, payment_days=_payment_days())
+
+
+@bp.route("/claims/<int:claim_id>/cancel", methods=["GET", "POST"])
+@signed_in
+def cancel(claim_id: int) -> ResponseReturnValue:
+    claim = _own(claim_id)
+    if claim.status not in services.CLAIMANT_CANCELS:
+        return _claim_page(claim)
+    form = forms.CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_claim(claim, _me(), form.reason.data or "")
+        except ExpenseError as exc:
+            if _changed(exc):
+                return _claim_page(claim)
+            show_errors(form, exc.errors)
+        else:
+            flash("Your claim has been cancelled", "success")
+            return _claim_page(claim)
+    return render_template("expenses/cancel.html", claim=claim, form=form)
