@@ -34,6 +34,9 @@ def seed() -> list[tuple[str, list[str]]]:
     from lep.equality.demo import seed_equality
 
     seed_equality()
+    from lep.expenses.demo import seed_demo_claims
+
+    accounts += seed_demo_claims()
     return accounts
 
 

@@ -136,6 +136,7 @@ APPLICATIONS = [
         support={"contact_method": "phone", "phone": "07700 900003", "contact_times": "Mornings"},
     ),
     DemoApplication("applicant5@example.org", PANEL, "submitted"),
+    DemoApplication("applicant8@example.org", PANEL, "declined"),
     DemoApplication("applicant4@example.org", RESEARCH, "draft", answered=1),
     DemoApplication("applicant6@example.org", RESEARCH, "submitted"),
 ]

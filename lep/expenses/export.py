@@ -33,7 +33,9 @@ from lep.timeutil import london_date_bounds
 
 bp = Blueprint("expenses_export", __name__, url_prefix="/finance")
 
-EXPORTED_STATUSES = ("approved", "partly_approved")
+# Every approved claim, whether or not it has been scheduled or paid since: the finance system
+# records the cost when it is approved.
+EXPORTED_STATUSES = ("approved", "partly_approved", "scheduled", "paid")
 
 
 class ExportForm(FlaskForm):

@@ -99,7 +99,7 @@ def test_one_row_per_approved_line_with_codes_and_amounts(
     frozen["now"] = dt.datetime(2026, 11, 20, 23, 30, tzinfo=dt.UTC)  # Friday, 11:30pm GMT
     approve(claim, finance, [1000, 625, 0])  # partly: the last line not at all
     no_role = approve(submitted_claim(partner, 5), finance)
-    # Not exported: waiting, rejected, cancelled, scheduled.
+    # Not exported: waiting, rejected, cancelled. A scheduled (or paid) claim is still approved.
     submitted_claim(partner, 700)
     services.reject_claim(submitted_claim(partner, 800), finance, "Duplicate")
     services.cancel_claim(submitted_claim(partner, 900), partner)
@@ -151,6 +151,21 @@ def test_one_row_per_approved_line_with_codes_and_amounts(
             "Description": "Parking at the hospital for the panel",
             "Claimed GBP": "0.05",
             "Approved GBP": "0.05",
+            "Approved on": "2026-11-20",
+            "Expected payment date": "2026-12-04",
+        },
+        {
+            "Claim reference": scheduled.reference,
+            "Claimant name": "Sam Partner",
+            "Claimant ID": str(partner.id),
+            "Role": "",
+            "Cost code": "",
+            "Category": "Parking",
+            "Ledger code": "5430",
+            "Date spent": "2026-11-16",
+            "Description": "Parking at the hospital for the panel",
+            "Claimed GBP": "11.00",
+            "Approved GBP": "11.00",
             "Approved on": "2026-11-20",
             "Expected payment date": "2026-12-04",
         },
