@@ -1,0 +1,88 @@
+"""Messages about payments: a failed payment (to the partner and to finance) and remittance
+advice when a payment is paid. They are queued inside the caller's transaction; `flush()`
+delivers them once the caller has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lep.accounts.models import User
+from lep.db import utcnow
+from lep.extensions import db
+from lep.money import format_pounds
+from lep.notifications.models import OutboxMessage
+from lep.notifications.services import deliver_queued, queue_email
+from lep.payments.models import Payment
+from lep.timeutil import format_date
+from lep.urls import external_url
+
+PENDING_KEY = "lep_payment_emails"
+
+
+def _queue(to: str, subject: str, template: str, **context: object) -> None:
+    message = queue_email(
+        to, subject, template, format_pounds=format_pounds, format_date=format_date, **context
+    )
+    db.session.info.setdefault(PENDING_KEY, []).append(message)
+
+
+def flush() -> None:
+    """Deliver the messages queued so far (call after commit)."""
+    messages: list[OutboxMessage] = db.session.info.pop(PENDING_KEY, [])
+    if messages:
+        deliver_queued(*messages)
+
+
+def finance_team() -> list[User]:
+    return [
+        user
+        for user in db.session.scalars(select(User).where(User.active.is_(True)))
+        if user.has_role("finance")
+    ]
+
+
+def payment_failed(payment: Payment) -> None:
+    """Tell the partner (plainly, with what happens next) and finance (with the reason)."""
+    _queue(
+        payment.user.email,
+        f"A payment to you did not go through: {payment.reference}",
+        "payment_failed_partner",
+        payment=payment,
+        user=payment.user,
+        payments_url=external_url("main.dashboard"),
+    )
+    for person in finance_team():
+        _queue(
+            person.email,
+            f"Payment {payment.reference} failed",
+            "payment_failed_finance",
+            payment=payment,
+            person=person,
+        )
+
+
+def send_remittances(payment_ids: Iterable[int]) -> None:
+    """Remittance advice for each paid payment: what it paid for, to the penny."""
+    ids = list(payment_ids)
+    if not ids:
+        return
+    payments = db.session.scalars(
+        select(Payment)
+        .where(Payment.id.in_(ids), Payment.remittance_sent_at.is_(None))
+        .options(selectinload(Payment.items), selectinload(Payment.user))
+    )
+    now = utcnow()
+    for payment in payments:
+        _queue(
+            payment.user.email,
+            f"Remittance advice: {format_pounds(payment.amount_pence)} paid ({payment.reference})",
+            "payment_remittance",
+            payment=payment,
+            user=payment.user,
+        )
+        payment.remittance_sent_at = now
+    db.session.commit()
+    flush()

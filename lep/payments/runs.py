@@ -1,0 +1,627 @@
+"""Payment runs: build from approved claims and fees, approve, send exactly once, settle.
+
+- Building a run makes one payment per payee, the sum of its items to the penny. Payees who
+  cannot be paid yet (no bank details, onboarding unfinished, details changed in the last
+  PAYMENT_HOLD_DAYS days) are held back with the reason, and their items wait for a later run.
+- Claims and fees in a run are "scheduled"; they go back to approved if the run is cancelled or
+  their payment fails, so the next run picks them up.
+- A run whose total is above PAYMENT_RUN_APPROVAL_OVER_PENCE needs a second finance user's
+  approval before it is sent.
+- Pressing Send moves the run from approved to sending with one guarded UPDATE: two people
+  pressing at once start one run. The job then sends each payment with its idempotency key.
+  For an outside provider each payment is marked `sending` and committed before the provider is
+  called; a payment found in `sending` (the worker died mid-run) is first looked up at the
+  provider by its key, so running the job again pays nobody twice. A provider whose record lives
+  in our own database (the bank file) is written in the same transaction as the payment's status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from lep import audit
+from lep.accounts.models import User
+from lep.db import utcnow
+from lep.expenses.models import Claim
+from lep.extensions import db
+from lep.money import format_pounds
+from lep.partners.models import Appointment, Involvement
+from lep.payments.models import Payee, Payment, PaymentItem, PaymentRun
+from lep.payments.providers import get_provider
+from lep.payments.providers.base import (
+    FAILED,
+    PAID,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentResult,
+    ProviderError,
+)
+from lep.timeutil import LONDON, format_date
+
+CURRENCY = "gbp"
+BATCH = 500  # payments per transaction for a provider that lives in our database
+
+
+def _commit() -> None:
+    """Commit, then deliver the messages the transaction queued (failed payments, say)."""
+    from lep.payments import notices
+
+    db.session.commit()
+    notices.flush()
+
+
+class PaymentError(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class PayableItem:
+    kind: str  # "claim" or "fee"
+    id: int
+    amount_pence: int
+    description: str
+
+
+@dataclass
+class PayeeLine:
+    user: User
+    items: list[PayableItem] = field(default_factory=list)
+    held_reason: str = ""
+
+    @property
+    def total_pence(self) -> int:
+        return sum(item.amount_pence for item in self.items)
+
+
+@dataclass
+class Preview:
+    payable: list[PayeeLine]
+    held: list[PayeeLine]
+
+    @property
+    def total_pence(self) -> int:
+        return sum(line.total_pence for line in self.payable)
+
+    @property
+    def held_pence(self) -> int:
+        return sum(line.total_pence for line in self.held)
+
+
+# -- What is payable ------------------------------------------------------------------------------
+
+
+def _approved_claims() -> list[Claim]:
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(
+                Claim.status.in_(("approved", "partly_approved")),
+                Claim.total_approved_pence > 0,
+            )
+            .order_by(Claim.decided_at, Claim.id)
+        )
+    )
+
+
+def _approved_fees() -> list[Involvement]:
+    """Approved fees the partner wants paid, except employed partners' (paid through payroll)."""
+    employed = (
+        select(Appointment.id)
+        .where(Appointment.id == Involvement.appointment_id)
+        .where(Appointment.engagement_type == "employed")
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(Involvement)
+            .where(
+                Involvement.status == "approved",
+                Involvement.fee_choice == "pay",
+                Involvement.fee_pence > 0,
+                ~employed,
+            )
+            .order_by(Involvement.approved_at, Involvement.id)
+        )
+    )
+
+
+def payee_reference(user_id: int, provider: PaymentProvider) -> str | None:
+    """How the provider knows this person (None: not registered with it yet)."""
+    if provider.name == "bacs":
+        return str(user_id)
+    payee = db.session.scalar(
+        select(Payee).where(Payee.user_id == user_id, Payee.provider == provider.name)
+    )
+    return payee.reference if payee is not None and payee.reference else None
+
+
+def hold_reason(user_id: int, provider: PaymentProvider) -> str:
+    """Why this person cannot be paid in a run now ("" when they can): not registered, no bank
+    details, onboarding unfinished, details changed too recently (the provider knows)."""
+    reference = payee_reference(user_id, provider)
+    if reference is None:
+        return "Has not set up how to be paid yet (Stripe onboarding not started)"
+    status = provider.payee_status(reference)
+    if not status.can_be_paid:
+        return status.reason or "Cannot be paid yet"
+    return ""
+
+
+def preview(now: dt.datetime | None = None) -> Preview:
+    """Who would be paid what if a run were built now, and who is held back and why."""
+    now = now or utcnow()
+    provider = get_provider()
+    lines: dict[int, PayeeLine] = {}
+    users = {}
+    claims = _approved_claims()
+    fees = _approved_fees()
+    ids = {c.claimant_id for c in claims} | {f.user_id for f in fees}
+    if ids:
+        users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    for claim in claims:
+        line = lines.setdefault(claim.claimant_id, PayeeLine(users[claim.claimant_id]))
+        line.items.append(
+            PayableItem(
+                "claim",
+                claim.id,
+                claim.total_approved_pence or 0,
+                f"Expenses claim {claim.reference}",
+            )
+        )
+    for fee in fees:
+        line = lines.setdefault(fee.user_id, PayeeLine(users[fee.user_id]))
+        line.items.append(
+            PayableItem(
+                "fee",
+                fee.id,
+                fee.fee_pence,
+                f"Involvement fee: {fee.description[:80]} on {format_date(fee.happened_on)}",
+            )
+        )
+    payable: list[PayeeLine] = []
+    held: list[PayeeLine] = []
+    for user_id in sorted(lines, key=lambda uid: (lines[uid].user.full_name, uid)):
+        line = lines[user_id]
+        line.held_reason = hold_reason(user_id, provider)
+        (held if line.held_reason else payable).append(line)
+    return Preview(payable, held)
+
+
+# -- Building, approving, cancelling --------------------------------------------------------------
+
+
+def _finance(user: Any) -> None:
+    if not user.has_role("finance"):
+        raise PaymentError({"run": "Only the finance team can manage payment runs"})
+
+
+def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_status: str) -> None:
+    """Move the claims and fees behind these items on (scheduled, paid) or back (approved)."""
+    claim_ids = [i.claim_id for i in items if i.claim_id is not None]
+    fee_ids = [i.involvement_id for i in items if i.involvement_id is not None]
+    if claim_ids:
+        if claim_status is None:  # back to what the approval made them
+            for claim in db.session.scalars(select(Claim).where(Claim.id.in_(claim_ids))):
+                full = claim.total_approved_pence == claim.total_claimed_pence
+                claim.status = "approved" if full else "partly_approved"
+        else:
+            db.session.execute(
+                update(Claim)
+                .where(Claim.id.in_(claim_ids))
+                .values(status=claim_status, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+    if fee_ids:
+        db.session.execute(
+            update(Involvement)
+            .where(Involvement.id.in_(fee_ids))
+            .values(status=fee_status, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def build_run(by: Any, now: dt.datetime | None = None) -> PaymentRun:
+    """Make a run of everything payable now. Refused, with the reason, when nothing is."""
+    _finance(by)
+    now = now or utcnow()
+    plan = preview(now)
+    if not plan.payable:
+        if plan.held:
+            raise PaymentError(
+                {
+                    "run": "Nothing can be paid now: everyone with approved claims or fees is "
+                    "held back (see the reasons below)"
+                }
+            )
+        raise PaymentError({"run": "Nothing to pay: there are no approved claims or fees"})
+    provider = get_provider()
+    run = PaymentRun(
+        provider=provider.name,
+        status="draft",
+        created_by_id=by.id,
+        total_pence=plan.total_pence,
+        held=[
+            {"user_id": line.user.id, "amount_pence": line.total_pence, "reason": line.held_reason}
+            for line in plan.held
+        ],
+    )
+    db.session.add(run)
+    db.session.flush()
+    run.reference = f"RUN-{now.astimezone(LONDON).year}-{run.id:06d}"
+    items: list[PaymentItem] = []
+    for line in plan.payable:
+        payment = Payment(
+            run=run,
+            user_id=line.user.id,
+            amount_pence=line.total_pence,
+            key=f"lep-{run.id}-{line.user.id}-{secrets.token_hex(8)}",
+            reference="",
+            status="pending",
+        )
+        for item in line.items:
+            record = PaymentItem(
+                claim_id=item.id if item.kind == "claim" else None,
+                involvement_id=item.id if item.kind == "fee" else None,
+                amount_pence=item.amount_pence,
+                description=item.description,
+            )
+            payment.items.append(record)
+            items.append(record)
+        db.session.add(payment)
+    db.session.flush()
+    for payment in run.payments:
+        payment.reference = f"LEP PAY {payment.id:06d}"[:18]
+        if payment.amount_pence != sum(i.amount_pence for i in payment.items):
+            raise PaymentError({"run": "A payment does not match its items to the penny"})
+    if run.total_pence != sum(p.amount_pence for p in run.payments):
+        raise PaymentError({"run": "The run's total does not match its payments to the penny"})
+    threshold = int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
+    run.status = "awaiting_approval" if run.total_pence > threshold else "approved"
+    _set_item_status(items, "scheduled", "scheduled")
+    audit.record(
+        "payment_run.built",
+        "payment_run",
+        run.id,
+        after={
+            "reference": run.reference,
+            "status": run.status,
+            "total_pence": run.total_pence,
+            "payments": len(run.payments),
+            "held": run.held,
+        },
+        actor=by,
+    )
+    _commit()
+    return run
+
+
+def _guard_run(run: PaymentRun, expected: tuple[str, ...], **values: Any) -> None:
+    """Compare-and-set on the run's status: of two people acting at once, one wins."""
+    result = db.session.execute(
+        update(PaymentRun)
+        .where(PaymentRun.id == run.id, PaymentRun.status.in_(expected))
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        db.session.refresh(run)
+        raise PaymentError(
+            {"run": f"This run has changed: it is now {run.status_text.lower()}. Reload the page"}
+        )
+    db.session.refresh(run)
+
+
+def approve_run(run: PaymentRun, by: Any) -> PaymentRun:
+    _finance(by)
+    if by.id == run.created_by_id:
+        raise PaymentError(
+            {"run": "A different person in the finance team must approve a run you built"}
+        )
+    if run.status != "awaiting_approval":
+        raise PaymentError({"run": f"This run cannot be approved: it is {run.status_text.lower()}"})
+    _guard_run(
+        run, ("awaiting_approval",), status="approved", approved_by_id=by.id, approved_at=utcnow()
+    )
+    audit.record(
+        "payment_run.approved",
+        "payment_run",
+        run.id,
+        before={"status": "awaiting_approval"},
+        after={"status": "approved", "total_pence": run.total_pence},
+        actor=by,
+    )
+    _commit()
+    return run
+
+
+def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
+    """Cancel a run that has not started sending; its claims and fees wait for the next run."""
+    _finance(by)
+    if run.status not in ("draft", "awaiting_approval", "approved"):
+        raise PaymentError(
+            {"run": f"This run cannot be cancelled: it is {run.status_text.lower()}"}
+        )
+    before = run.status
+    _guard_run(run, ("draft", "awaiting_approval", "approved"), status="cancelled")
+    items = [item for payment in run.payments for item in payment.items]
+    _set_item_status(items, None, "approved")
+    audit.record(
+        "payment_run.cancelled",
+        "payment_run",
+        run.id,
+        before={"status": before},
+        after={"status": "cancelled"},
+        actor=by,
+    )
+    _commit()
+    return run
+
+
+# -- Sending --------------------------------------------------------------------------------------
+
+
+def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
+    """Press Send: one guarded UPDATE from approved to sending, then the job is queued."""
+    from lep.jobs import enqueue
+
+    _finance(by)
+    if run.status == "awaiting_approval":
+        raise PaymentError(
+            {"run": "This run needs a second finance approval before it can be sent"}
+        )
+    if run.status != "approved":
+        raise PaymentError({"run": f"This run cannot be sent: it is {run.status_text.lower()}"})
+    _guard_run(run, ("approved",), status="sending", sent_by_id=by.id, sending_started_at=utcnow())
+    audit.record(
+        "payment_run.sending",
+        "payment_run",
+        run.id,
+        before={"status": "approved"},
+        after={"status": "sending", "payments": len(run.payments)},
+        actor=by,
+    )
+    _commit()
+    enqueue("lep.payments.runs.send_run", run.id)
+    return run
+
+
+def _request(payment: Payment, reference: str, run: PaymentRun) -> PaymentRequest:
+    return PaymentRequest(
+        key=payment.key,
+        payee_reference=reference,
+        amount_pence=payment.amount_pence,
+        currency=CURRENCY,
+        reference=payment.reference,
+        group=run.reference or str(run.id),
+    )
+
+
+def _record_result(payment: Payment, result: PaymentResult, via: str) -> None:
+    before = payment.status
+    now = utcnow()
+    payment.provider_reference = result.provider_reference or payment.provider_reference
+    if result.state == FAILED:
+        _fail(payment, result.failure_reason or "The provider refused the payment")
+        return
+    payment.status = "paid" if result.state == PAID else "sent"
+    payment.sent_at = payment.sent_at or now
+    if payment.status == "paid":
+        payment.paid_at = now
+    audit.record(
+        f"payment.{payment.status}",
+        "payment",
+        payment.id,
+        before={"status": before},
+        after={
+            "status": payment.status,
+            "amount_pence": payment.amount_pence,
+            "provider_reference": payment.provider_reference,
+            "via": via,
+        },
+        actor_label="system",
+    )
+
+
+def _fail(payment: Payment, reason: str) -> None:
+    """A failed payment returns its claims and fees to the next run; finance and the partner
+    are told why (lep.payments.notices)."""
+    before = payment.status
+    payment.status = "failed"
+    payment.failure_reason = reason[:2000]
+    _set_item_status(payment.items, None, "approved")
+    audit.record(
+        "payment.failed",
+        "payment",
+        payment.id,
+        before={"status": before},
+        after={"status": "failed", "reason": payment.failure_reason},
+        actor_label="system",
+    )
+    from lep.payments.notices import payment_failed
+
+    payment_failed(payment)
+
+
+def send_run(run_id: int) -> None:
+    """The job: send every payment of a run that is sending. Safe to run again after a crash."""
+    run = db.session.get(PaymentRun, run_id)
+    if run is None or run.status != "sending":
+        return
+    provider = get_provider()
+    payments = list(
+        db.session.scalars(
+            select(Payment)
+            .where(Payment.run_id == run.id, Payment.status.in_(("pending", "sending")))
+            .options(selectinload(Payment.items))
+            .order_by(Payment.id)
+        )
+    )
+    references: dict[int, str | None] = {}
+    for payment in payments:
+        if payment.user_id not in references:
+            references[payment.user_id] = payee_reference(payment.user_id, provider)
+    if provider.settled_by_finance:
+        _send_in_batches(run, payments, provider, references)
+    else:
+        for payment in payments:
+            _send_one(run, payment, provider, references[payment.user_id])
+    _finish_sending(run)
+
+
+def _send_in_batches(
+    run: PaymentRun,
+    payments: list[Payment],
+    provider: PaymentProvider,
+    references: dict[int, str | None],
+) -> None:
+    """The provider's record is in our database: the instruction and the status commit together,
+    so there is no moment where one exists without the other."""
+    for start in range(0, len(payments), BATCH):
+        for payment in payments[start : start + BATCH]:
+            reference = references[payment.user_id]
+            if reference is None:
+                _fail(payment, "The payee is not registered with the payment provider")
+                continue
+            existing = provider.find_payment(payment.key)
+            try:
+                result = existing or provider.send_payment(_request(payment, reference, run))
+            except ProviderError as exc:
+                _fail(payment, exc.message)
+                continue
+            _record_result(payment, result, "lookup" if existing else "send")
+        _commit()
+
+
+def _send_one(
+    run: PaymentRun, payment: Payment, provider: PaymentProvider, reference: str | None
+) -> None:
+    if payment.status == "sending":
+        # The worker stopped after marking it: ask the provider before sending again.
+        found = provider.find_payment(payment.key)
+        if found is not None:
+            _record_result(payment, found, "lookup")
+            _commit()
+            return
+    if reference is None:
+        _fail(payment, "The payee is not registered with the payment provider")
+        _commit()
+        return
+    if payment.status == "pending":
+        payment.status = "sending"
+        audit.record(
+            "payment.sending",
+            "payment",
+            payment.id,
+            before={"status": "pending"},
+            after={"status": "sending", "key": payment.key},
+            actor_label="system",
+        )
+        _commit()
+    try:
+        result = provider.send_payment(_request(payment, reference, run))
+    except ProviderError as exc:
+        if exc.retryable:
+            db.session.rollback()
+            raise  # left in `sending`: the next attempt looks it up by key first
+        _fail(payment, exc.message)
+        _commit()
+        return
+    _record_result(payment, result, "send")
+    _commit()
+
+
+def _finish_sending(run: PaymentRun) -> None:
+    db.session.refresh(run)
+    waiting = db.session.scalar(
+        select(Payment.id)
+        .where(Payment.run_id == run.id, Payment.status.in_(("pending", "sending")))
+        .limit(1)
+    )
+    if waiting is not None or run.status != "sending":
+        return
+    run.status = "sent"
+    run.sent_at = utcnow()
+    audit.record(
+        "payment_run.sent",
+        "payment_run",
+        run.id,
+        before={"status": "sending"},
+        after={"status": "sent", "total_pence": run.total_pence},
+        actor_label="system",
+    )
+    _commit()
+
+
+# -- Settling -------------------------------------------------------------------------------------
+
+
+def mark_payment_paid(payment: Payment, via: str, actor: Any = None) -> bool:
+    """A payment has arrived: it and what it paid for move to paid. False if already done."""
+    if payment.status == "paid":
+        return False
+    if payment.status not in ("sent", "sending"):
+        raise PaymentError(
+            {"payment": f"This payment cannot be marked paid: it is {payment.status_text.lower()}"}
+        )
+    before = payment.status
+    payment.status = "paid"
+    payment.paid_at = utcnow()
+    _set_item_status(payment.items, "paid", "paid")
+    audit.record(
+        "payment.paid",
+        "payment",
+        payment.id,
+        before={"status": before},
+        after={"status": "paid", "amount_pence": payment.amount_pence, "via": via},
+        actor=actor,
+        actor_label=None if actor is not None else "system",
+    )
+    return True
+
+
+def mark_run_paid(run: PaymentRun, by: Any) -> PaymentRun:
+    """Finance confirms the bank paid the file: every sent payment is paid, remittances go."""
+    _finance(by)
+    if run.status != "sent":
+        raise PaymentError(
+            {"run": f"This run cannot be marked paid: it is {run.status_text.lower()}"}
+        )
+    _guard_run(run, ("sent",), status="paid", paid_at=utcnow())
+    paid = [p for p in run.payments if p.status == "sent"]
+    for payment in paid:
+        mark_payment_paid(payment, "finance", actor=by)
+    audit.record(
+        "payment_run.paid",
+        "payment_run",
+        run.id,
+        before={"status": "sent"},
+        after={"status": "paid", "payments_paid": len(paid)},
+        actor=by,
+    )
+    _commit()
+    from lep.payments.notices import send_remittances
+
+    send_remittances([p.id for p in paid])
+    return run
+
+
+def totals_by_payee(run: PaymentRun) -> dict[int, int]:
+    totals: dict[int, int] = defaultdict(int)
+    for payment in run.payments:
+        totals[payment.user_id] += payment.amount_pence
+    return dict(totals)
+
+
+def describe(run: PaymentRun) -> str:
+    return f"{run.reference}: {len(run.payments)} payments, {format_pounds(run.total_pence)}"
