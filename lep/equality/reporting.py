@@ -41,6 +41,7 @@ STAGE_LABELS = {
     "not_shortlisted": "Not shortlisted",
     "interview": "Invited to interview",
     "offered": "Offered",
+    "declined": "Declined the offer",
     "appointed": "Appointed",
     "unsuccessful": "Unsuccessful",
     "withdrawn": "Withdrew",

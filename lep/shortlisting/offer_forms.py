@@ -1,0 +1,253 @@
+"""Forms for offers: HR's offer form, withdrawing an offer, the interview outcome, and the
+applicant's answer.
+
+Forms check what the browser sent (a real date, whole numbers, a choice from the list) and keep
+what was typed; the offer services own the rules and name the field of anything they refuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, IntegerField, RadioField, SelectChoice, TextAreaField
+from wtforms.utils import unset_value
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+
+from lep.forms import strip
+from lep.money import format_pounds
+from lep.roles.models import PayPoint, RateCard, Role
+from lep.shortlisting.offers import MAX_REASON, OfferTerms
+
+PARTS = ("day", "month", "year")
+
+
+def _unreadable_stops(form: Any, field: Field) -> None:
+    """After "enter a whole number", say nothing more about the same box."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+def _too_long(name: str) -> Length:
+    return Length(max=MAX_REASON, message=f"{name} must be {MAX_REASON:,} characters or fewer")
+
+
+class DatePartsField(Field):
+    """An NHS.UK date input: day, month and year boxes posted as <name>-day, -month and -year.
+
+    `parts` keeps what was typed in each box; `bad_parts` names the boxes to mark in error."""
+
+    def __init__(self, label: str | None = None, *, what: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.what = what
+        self.parts: dict[str, str] = dict.fromkeys(PARTS, "")
+        self.bad_parts: set[str] = set()
+        self.problem = ""
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors: list[str] = []
+        self.data = None if data is unset_value else data
+        self.object_data = self.data
+        self.raw_data = None
+        if isinstance(self.data, dt.date):
+            self.parts = {
+                "day": str(self.data.day),
+                "month": str(self.data.month),
+                "year": str(self.data.year),
+            }
+        if formdata is None:
+            return
+        keys = [f"{self.name}-{part}" for part in PARTS]
+        if not any(key in formdata for key in keys):
+            return
+        self.parts = {
+            part: str(strip(formdata.get(key) or ""))[:20]
+            for part, key in zip(PARTS, keys, strict=True)
+        }
+        self.raw_data = list(self.parts.values())
+        self.data = self._parse()
+
+    def _parse(self) -> dt.date | None:
+        parts, what = self.parts, self.what
+        missing = [part for part in PARTS if not parts[part]]
+        if len(missing) == 3:
+            self.bad_parts, self.problem = set(PARTS), f"Enter {what}"
+            return None
+        if missing:
+            self.bad_parts = set(missing)
+            self.problem = f"{what.capitalize()} must include a " + " and ".join(missing)
+            return None
+        not_numbers = {p for p in PARTS if not parts[p].isascii() or not parts[p].isdigit()}
+        if not_numbers:
+            self.bad_parts = not_numbers
+            self.problem = f"{what.capitalize()} must be a real date, in numbers, like 1 6 2026"
+            return None
+        if len(parts["year"]) != 4:
+            self.bad_parts, self.problem = {"year"}, "Year must include 4 numbers"
+            return None
+        try:
+            return dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        except ValueError:
+            month = int(parts["month"])
+            self.bad_parts = {"month"} if not 1 <= month <= 12 else {"day"}
+            self.problem = f"{what.capitalize()} must be a real date"
+            return None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.problem or self.data is None:
+            raise StopValidation(self.problem or f"Enter {self.what}")
+
+    def _value(self) -> str:
+        return ""
+
+
+def pay_point_text(point: PayPoint) -> str:
+    return f"Point {point.point}: {format_pounds(point.annual_pence)} a year full time"
+
+
+class OfferForm(FlaskForm):
+    start_date = DatePartsField(
+        "Start date",
+        what="the start date",
+        id="start_date-day",  # the error summary links to the first box
+        description="For example, 1 6 2026. Today or later",
+    )
+    pay_point_id = RadioField("Pay point", invalid_choice_message="Select a pay point")
+    hours = IntegerField(
+        "Hours a week",
+        description="Full time is 37 hours 30 minutes",
+        validators=[
+            _unreadable_stops,
+            NumberRange(min=0, max=37, message="Hours must be a whole number from 0 to 37"),
+        ],
+        invalid_value_message="Enter the hours a week as a whole number, like 15",
+    )
+    minutes = IntegerField(
+        "And minutes",
+        validators=[
+            Optional(),
+            _unreadable_stops,
+            NumberRange(min=0, max=59, message="Minutes must be a whole number from 0 to 59"),
+        ],
+        invalid_value_message="Enter minutes as a whole number, like 30",
+    )
+    rate_card_id = RadioField("Rate card", invalid_choice_message="Select a rate card")
+    sessions_per_month = IntegerField(
+        "Sessions a month",
+        description="About how many sessions a month",
+        validators=[
+            Optional(),
+            _unreadable_stops,
+            NumberRange(min=1, max=31, message="Sessions a month must be between 1 and 31"),
+        ],
+        invalid_value_message="Enter sessions a month as a whole number, like 2",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        role: Role,
+        points: list[PayPoint],
+        cards: list[RateCard],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.role = role
+        self.pay_point_id.choices = [SelectChoice(str(p.id), pay_point_text(p)) for p in points]
+        self.rate_card_id.choices = [SelectChoice(str(c.id), c.name) for c in cards]
+        # Only the fields for the role's kind of pay are on the page, so only they are checked.
+        if role.engagement_type != "employed":
+            for name in ("pay_point_id", "hours", "minutes"):
+                delattr(self, name)
+        if role.engagement_type != "sessional":
+            for name in ("rate_card_id", "sessions_per_month"):
+                delattr(self, name)
+
+    @classmethod
+    def for_role(
+        cls, role: Role, points: list[PayPoint], cards: list[RateCard], posted: bool
+    ) -> OfferForm:
+        if posted:
+            return cls(role=role, points=points, cards=cards)
+        data: dict[str, Any] = {}
+        if role.engagement_type == "employed":
+            minutes = role.minutes_per_week or 2250
+            data.update(hours=minutes // 60, minutes=minutes % 60)
+        if role.engagement_type == "sessional":
+            if role.rate_card_id:
+                data["rate_card_id"] = str(role.rate_card_id)
+            data["sessions_per_month"] = role.sessions_per_month
+        return cls(formdata=None, data=data, role=role, points=points, cards=cards)
+
+    def terms(self) -> OfferTerms:
+        if self.role.engagement_type == "employed":
+            point = self.pay_point_id.data
+            return OfferTerms(
+                start_date=self.start_date.data,
+                pay_point_id=int(point) if point else None,
+                minutes_per_week=(self.hours.data or 0) * 60 + (self.minutes.data or 0),
+            )
+        if self.role.engagement_type == "sessional":
+            card = self.rate_card_id.data
+            return OfferTerms(
+                start_date=self.start_date.data,
+                rate_card_id=int(card) if card else None,
+                sessions_per_month=self.sessions_per_month.data,
+            )
+        return OfferTerms(start_date=self.start_date.data)
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the offer being withdrawn?",
+        description="We send this to the applicant, so write it for them",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter why the offer is being withdrawn"),
+            _too_long("The reason"),
+        ],
+    )
+
+
+OUTCOMES = {
+    "offer": "Offer the role",
+    "unsuccessful": "Not successful this time",
+}
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField(
+        "What is the outcome of the interview?",
+        choices=[SelectChoice(k, v) for k, v in OUTCOMES.items()],
+        invalid_choice_message="Select the outcome of the interview",
+    )
+    reason = TextAreaField(
+        "If not successful, why? (kept for feedback)",
+        description=(
+            "We keep this to give feedback if the applicant asks for it. It is not sent to them"
+        ),
+        filters=[strip],
+        validators=[_too_long("The reason")],
+    )
+
+    def validate_reason(self, field: Field) -> None:
+        if self.outcome.data == "unsuccessful" and not field.data:
+            raise StopValidation("Enter the reason, for feedback to the applicant")
+
+
+ANSWERS = {"accept": "Yes, I accept the offer", "decline": "No, I decline the offer"}
+
+
+class AnswerForm(FlaskForm):
+    answer = RadioField(
+        "Do you accept this offer?",
+        choices=[SelectChoice(k, v) for k, v in ANSWERS.items()],
+        invalid_choice_message="Select whether you accept the offer",
+    )
+    reason = TextAreaField(
+        "If you are declining, would you like to tell us why? (optional)",
+        description="This helps us make better offers. You do not have to say",
+        filters=[strip],
+        validators=[_too_long("Your reason")],
+    )
