@@ -310,6 +310,8 @@ def withdraw(application: Application) -> Application:
     before = application.status
     application.status = "withdrawn"
     application.withdrawn_at = utcnow()
+    if before == "offered":
+        _withdraw_live_offer(application)
     audit.record(
         "application.withdrawn",
         "application",
@@ -327,6 +329,24 @@ def withdraw(application: Application) -> Application:
     db.session.commit()
     deliver_queued(message)
     return application
+
+
+def _withdraw_live_offer(application: Application) -> None:
+    """An applicant who withdraws while an offer waits for them has answered it too."""
+    from lep.shortlisting.models import Offer  # a later step of the journey
+
+    for offer in db.session.scalars(
+        select(Offer).where(Offer.application_id == application.id, Offer.status == "made")
+    ):
+        offer.status = "withdrawn"
+        offer.responded_at = utcnow()
+        audit.record(
+            "offer.withdrawn",
+            "offer",
+            offer.id,
+            before={"status": "made"},
+            after={"status": "withdrawn", "reason": "The applicant withdrew their application"},
+        )
 
 
 def delete_draft(application: Application) -> None:

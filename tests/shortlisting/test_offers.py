@@ -396,3 +396,14 @@ def test_waiting_offers_and_the_pipeline(hr):
     assert db.session.scalar(select(Application.status).where(Application.id == waiting.id)) == (
         "appointed"
     )
+
+
+def test_withdrawing_the_application_withdraws_the_offer_waiting_for_a_reply(hr):
+    from lep.applications.services import withdraw
+
+    application = application_at(role_paid(), "interview")
+    offer = offer_for(application, hr)
+    withdraw(fresh(Application, application.id))
+    assert fresh(Offer, offer.id).status == "withdrawn"
+    assert fresh(Application, application.id).status == "withdrawn"
+    assert actions("offer", offer.id)[-1] == "offer.withdrawn"
