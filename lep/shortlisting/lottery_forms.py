@@ -1,0 +1,62 @@
+"""Forms for selection by lottery. They collect what HR typed; the service checks it (so every
+message is in the lottery's own words and nothing typed is lost)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from lep.forms import strip
+from lep.shortlisting.lottery import QuotaRow
+
+
+class QuotasForm(FlaskForm):
+    places = StringField(
+        "Number of places",
+        description="How many people the draw chooses.",
+        filters=[strip],
+    )
+
+
+def quotas_form(rows: list[QuotaRow], places: int | None = None, *, posted: bool) -> QuotasForm:
+    """The places, and an "at least" and "at most" box for each option of each quota question.
+
+    Posted: read from the request. Otherwise filled with what is saved (a blank maximum is no
+    maximum)."""
+
+    class Form(QuotasForm):
+        pass
+
+    for row in rows:
+        setattr(Form, row.min_field, StringField(f"{row.option}: at least", filters=[strip]))
+        setattr(Form, row.max_field, StringField(f"{row.option}: at most", filters=[strip]))
+    if posted:
+        return Form()
+    data: dict[str, object] = {"places": str(places) if places else ""}
+    for row in rows:
+        data[row.min_field] = str(row.min_places)
+        data[row.max_field] = "" if row.max_places is None else str(row.max_places)
+    return Form(formdata=None, data=data)
+
+
+def typed_limits(form: QuotasForm, rows: list[QuotaRow]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for row in rows:
+        for name in (row.min_field, row.max_field):
+            values[name] = form[name].data or ""
+    return values
+
+
+class DrawForm(FlaskForm):
+    seed = StringField(
+        "Seed (optional)",
+        description=(
+            "Leave this blank for a new draw: a random seed is chosen and recorded. To repeat an "
+            "earlier draw exactly, enter its seed."
+        ),
+        filters=[strip],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: confirming is one button."""
