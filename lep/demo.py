@@ -31,6 +31,9 @@ def seed() -> list[tuple[str, list[str]]]:
     from lep.applications.demo import seed_applications
 
     accounts += seed_applications()
+    from lep.shortlisting.lottery_demo import seed_demo_lottery
+
+    seed_demo_lottery()
     from lep.equality.demo import seed_equality
 
     seed_equality()
