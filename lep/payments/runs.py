@@ -493,7 +493,7 @@ def _send_in_batches(
             if reference is None:
                 _fail(payment, "The payee is not registered with the payment provider")
                 continue
-            existing = provider.find_payment(payment.key)
+            existing = provider.find_payment(payment.key, run.reference or "")
             try:
                 result = existing or provider.send_payment(_request(payment, reference, run))
             except ProviderError as exc:
@@ -508,7 +508,7 @@ def _send_one(
 ) -> None:
     if payment.status == "sending":
         # The worker stopped after marking it: ask the provider before sending again.
-        found = provider.find_payment(payment.key)
+        found = provider.find_payment(payment.key, run.reference or "")
         if found is not None:
             _record_result(payment, found, "lookup")
             _commit()

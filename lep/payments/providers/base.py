@@ -20,9 +20,20 @@ PAID = "paid"  # arrived
 FAILED = "failed"  # will not arrive; the money is back with us
 PROVIDER_STATES = (PENDING, SENT, PAID, FAILED)
 
+# The kinds of event a webhook turns into (ProviderEvent.type).
+PAYEE_UPDATED = "payee.updated"  # can_be_paid / reason may have changed: ask payee_status
+PAYMENT_SENT = "payment.sent"  # a payment left us (Stripe: a transfer was made)
+PAYMENT_REVERSED = "payment.reversed"  # the money came back: the payment failed
+PAYOUT_PAID = "payout.paid"  # the payee's provider paid their bank (payee_reference, amount)
+PAYOUT_FAILED = "payout.failed"  # the payee's bank refused it (failure_reason)
+EVENT_TYPES = (PAYEE_UPDATED, PAYMENT_SENT, PAYMENT_REVERSED, PAYOUT_PAID, PAYOUT_FAILED)
+
 
 class ProviderError(Exception):
-    """The provider refused or failed. `retryable` says whether trying again later may work."""
+    """The provider refused or failed. `retryable` says whether trying again later may work.
+
+    `code` names refusals both providers share: "payee_not_ready" (the message says why),
+    "key_reused" (the key was sent before for another amount or payee), "currency"."""
 
     def __init__(self, message: str, *, retryable: bool = False, code: str = "") -> None:
         super().__init__(message)
@@ -46,7 +57,7 @@ class PayeeDetails:
 
 @dataclass(frozen=True)
 class PayeeRegistration:
-    reference: str  # the provider's id for the payee ("" for the bank file)
+    reference: str  # the provider's id for the payee (the bank file: the user id)
     onboarding_url: str | None = None  # where the payee finishes setting up, if anywhere
 
 
@@ -66,6 +77,8 @@ class PaymentRequest:
     group: str  # the run it belongs to
 
     def __post_init__(self) -> None:
+        if not self.key:
+            raise ValueError("a payment needs its idempotency key")
         if isinstance(self.amount_pence, bool) or not isinstance(self.amount_pence, int):
             raise TypeError("amount_pence must be whole pence (an int)")
         if self.amount_pence <= 0:
@@ -84,15 +97,15 @@ class PaymentResult:
 class ProviderEvent:
     """A verified event from a provider's webhook."""
 
-    event_id: str
-    type: str  # e.g. "payment.paid", "payment.failed", "payee.updated"
+    event_id: str  # the provider's own id: store it once, ignore replays
+    type: str  # one of EVENT_TYPES
     created_at: dt.datetime
     payment_key: str | None = None
     provider_reference: str = ""
     payee_reference: str = ""
     amount_pence: int | None = None
-    failure_reason: str = ""
-    can_be_paid: bool | None = None
+    failure_reason: str = ""  # why a payment failed, or (payee.updated) why they cannot be paid
+    can_be_paid: bool | None = None  # payee.updated only
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,17 +116,27 @@ class PaymentProvider(abc.ABC):
     settled_by_finance: bool = False
 
     @abc.abstractmethod
-    def register_payee(self, payee: PayeeDetails, return_url: str) -> PayeeRegistration: ...
+    def register_payee(
+        self, payee: PayeeDetails, return_url: str, existing_reference: str = ""
+    ) -> PayeeRegistration:
+        """Register a payee, or (given the reference they already have) send them back to finish
+        setting up. `return_url` is where the provider's own pages send them afterwards."""
 
     @abc.abstractmethod
     def payee_status(self, reference: str) -> PayeeStatus: ...
 
     @abc.abstractmethod
-    def send_payment(self, request: PaymentRequest) -> PaymentResult: ...
+    def send_payment(self, request: PaymentRequest) -> PaymentResult:
+        """Pay once per key: the same request again returns the first result and pays nothing.
+
+        Raises ProviderError if the payee cannot be paid, or the key was used before for a
+        different amount or payee (never pays a different amount under the same key)."""
 
     @abc.abstractmethod
-    def find_payment(self, key: str) -> PaymentResult | None:
-        """The payment sent with this key, or None if the provider never received it."""
+    def find_payment(self, key: str, group: str = "") -> PaymentResult | None:
+        """The payment sent with this key, or None if the provider never received it.
+
+        `group` (the run the payment was sent in), when known, narrows the search."""
 
     @abc.abstractmethod
     def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[ProviderEvent]:

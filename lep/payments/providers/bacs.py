@@ -1,0 +1,148 @@
+"""The bank-file provider (the default): finance pays from its own bank with a Bacs bulk file.
+
+"Sending" a payment records a BacsInstruction (one per key); the payment file is built from those
+and handed to the bank by the finance team, who then mark the run paid. Payees are the users
+themselves, payable once they have bank details that have not changed too recently. Everything
+happens in the caller's transaction: this module flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lep.db import utcnow
+from lep.extensions import db
+from lep.partners.models import BankDetails
+from lep.payments.models import BacsInstruction
+from lep.payments.providers.base import (
+    SENT,
+    PayeeDetails,
+    PayeeRegistration,
+    PayeeStatus,
+    PaymentProvider,
+    PaymentRequest,
+    PaymentResult,
+    ProviderError,
+    ProviderEvent,
+    WebhookError,
+)
+from lep.timeutil import format_datetime
+
+NO_BANK_DETAILS = "No bank details yet"
+DEFAULT_HOLD_DAYS = 3
+# What a Bacs reference may hold (the payee sees it on their statement): 18 characters at most.
+BACS_REFERENCE = re.compile(r"[A-Za-z0-9 .&/-]{1,18}")
+
+
+class BacsProvider(PaymentProvider):
+    name = "bacs"
+    settled_by_finance = True
+
+    def __init__(self, hold_days: int | None = None) -> None:
+        # None: PAYMENT_HOLD_DAYS from the app's config, read when asked.
+        self._hold_days = hold_days
+
+    @property
+    def hold_days(self) -> int:
+        if self._hold_days is not None:
+            return self._hold_days
+        if has_app_context():
+            return int(current_app.config.get("PAYMENT_HOLD_DAYS", DEFAULT_HOLD_DAYS))
+        return DEFAULT_HOLD_DAYS
+
+    def register_payee(
+        self, payee: PayeeDetails, return_url: str, existing_reference: str = ""
+    ) -> PayeeRegistration:
+        # Bank details are entered on our own page (partners), so there is nowhere else to go.
+        return PayeeRegistration(reference=str(payee.user_id), onboarding_url=None)
+
+    def payee_status(self, reference: str) -> PayeeStatus:
+        user_id = _user_id(reference)
+        if user_id is None:
+            return PayeeStatus(False, "Not a payee of the bank file")
+        details = db.session.scalar(select(BankDetails).where(BankDetails.user_id == user_id))
+        if details is None:
+            return PayeeStatus(False, NO_BANK_DETAILS)
+        hold = dt.timedelta(days=self.hold_days)
+        if hold and details.changed_at > utcnow() - hold:
+            # A change that was not the partner's own (a takeover of their account) must not
+            # send their money elsewhere before they have seen the confirmation email.
+            return PayeeStatus(
+                False,
+                f"Bank details changed on {format_datetime(details.changed_at)}: held until "
+                f"{format_datetime(details.changed_at + hold)}",
+            )
+        return PayeeStatus(True)
+
+    def send_payment(self, request: PaymentRequest) -> PaymentResult:
+        existing = self._instruction(request.key)
+        if existing is not None:
+            return _same_payment(existing, request)
+        if request.currency.upper() != "GBP":
+            raise ProviderError("The bank file pays in pounds (GBP) only", code="currency")
+        if not BACS_REFERENCE.fullmatch(request.reference):
+            raise ProviderError(
+                "A Bacs reference is 1 to 18 letters, digits, spaces or . & / -",
+                code="reference",
+            )
+        status = self.payee_status(request.payee_reference)
+        if not status.can_be_paid:
+            raise ProviderError(status.reason, code="payee_not_ready")
+        instruction = BacsInstruction(
+            key=request.key,
+            group=request.group,
+            payee_reference=request.payee_reference,
+            amount_pence=request.amount_pence,
+            reference=request.reference,
+            state=SENT,
+        )
+        try:
+            # A savepoint: if another worker recorded this key first, the caller's transaction
+            # survives the duplicate and we answer with what the other worker recorded.
+            with db.session.begin_nested():
+                db.session.add(instruction)
+        except IntegrityError:
+            existing = self._instruction(request.key)
+            if existing is None:
+                raise
+            return _same_payment(existing, request)
+        return _result(instruction)
+
+    def find_payment(self, key: str, group: str = "") -> PaymentResult | None:
+        instruction = self._instruction(key)
+        return None if instruction is None else _result(instruction)
+
+    def parse_webhook(self, body: bytes, headers: dict[str, str]) -> list[ProviderEvent]:
+        raise WebhookError("The bank file has no webhooks", code="no_webhooks")
+
+    @staticmethod
+    def _instruction(key: str) -> BacsInstruction | None:
+        return db.session.scalar(select(BacsInstruction).where(BacsInstruction.key == key))
+
+
+def _user_id(reference: str) -> int | None:
+    return int(reference) if reference.isascii() and reference.isdigit() else None
+
+
+def _result(instruction: BacsInstruction) -> PaymentResult:
+    return PaymentResult(
+        key=instruction.key, state=instruction.state, provider_reference=str(instruction.id)
+    )
+
+
+def _same_payment(existing: BacsInstruction, request: PaymentRequest) -> PaymentResult:
+    """The result already recorded for this key, if the request is the same payment."""
+    if (
+        existing.amount_pence != request.amount_pence
+        or existing.payee_reference != request.payee_reference
+    ):
+        raise ProviderError(
+            f"Payment key {request.key} was already used for a different amount or payee",
+            code="key_reused",
+        )
+    return _result(existing)
