@@ -31,6 +31,9 @@ def seed() -> list[tuple[str, list[str]]]:
     from lep.applications.demo import seed_applications
 
     accounts += seed_applications()
+    from lep.shortlisting.demo import seed_demo_panels
+
+    accounts += seed_demo_panels()
     from lep.shortlisting.lottery_demo import seed_demo_lottery
 
     seed_demo_lottery()
