@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -171,6 +172,8 @@ class Decision(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     overrode_rule: Mapped[bool] = mapped_column(default=False)
     by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     feedback_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # When the applicant was told (outcome email or lottery result); a decision is final then.
+    outcome_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     application: Mapped[Application] = relationship()
 
@@ -188,6 +191,9 @@ class Interview(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     location: Mapped[str] = mapped_column(Text)
     organiser_email: Mapped[str] = mapped_column(String(320))
     invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # After the interview: "offer" or "unsuccessful", with the reason kept for feedback.
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")
 
     application: Mapped[Application] = relationship()
 
@@ -219,6 +225,14 @@ class LotteryDraw(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         CheckConstraint(_in("status", DRAW_STATUSES), name="status"),
         CheckConstraint("places > 0", name="places"),
+        # One confirmed draw per role, whoever presses Confirm at the same moment.
+        Index(
+            "uq_lottery_draw_one_confirmed",
+            "role_id",
+            unique=True,
+            postgresql_where=text("confirmed_at IS NOT NULL"),
+            sqlite_where=text("confirmed_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -234,6 +248,10 @@ class LotteryDraw(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     # Application id (as a string) -> chance of selection, a decimal string like "0.4167".
     chances: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Why HR drew again when an earlier draw for the role existed (required, shown in history).
+    redraw_reason: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 class Offer(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
@@ -267,6 +285,7 @@ class Offer(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     half_day_pence: Mapped[int | None] = mapped_column()
     day_pence: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(10), default="made")
+    reason: Mapped[str] = mapped_column(Text, default="")  # why withdrawn or declined
     made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
