@@ -43,6 +43,9 @@ def seed() -> list[tuple[str, list[str]]]:
     from lep.expenses.demo import seed_demo_claims
 
     accounts += seed_demo_claims()
+    from lep.partners.involvement_demo import seed_demo_involvement
+
+    accounts += seed_demo_involvement()
     return accounts
 
 
