@@ -20,9 +20,19 @@ from flask_login import current_user, login_user, logout_user
 from lep.access import public, signed_in
 from lep.accounts import forms, services
 from lep.accounts.tokens import LinkError, read_link_token
+from lep.db import utcnow
 from lep.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
+
+# When this session's person last typed their password: sensitive changes (bank details) ask
+# for a recent one. Kept per session, so another session's sign-in does not count.
+SIGNED_IN_AT = "signed_in_at"
+
+
+def _sign_in(user: object) -> None:
+    login_user(user)
+    session[SIGNED_IN_AT] = utcnow().isoformat()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -56,7 +66,7 @@ def login() -> ResponseReturnValue:
             form.email.errors = [*form.email.errors, "Enter a correct email address and password"]
         else:
             session.clear()
-            login_user(user)
+            _sign_in(user)
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
     return render_template(
         "accounts/login.html", form=form, next=_safe_next(request.args.get("next"))
@@ -150,7 +160,7 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
                 "accounts/link_problem.html", reason=exc.reason, purpose=purpose
             ), 400
         session.clear()
-        login_user(user)
+        _sign_in(user)
         flash("Your password has been saved.", "success")
         return redirect(_home_for(user))
     return render_template("accounts/set_password.html", form=form, purpose=purpose, user=user)
@@ -195,7 +205,7 @@ def change_password() -> ResponseReturnValue:
             form.current_password.errors = [exc.message]
         else:
             # The session version moved on: sign this session in again so it stays.
-            login_user(current_user._get_current_object())
+            _sign_in(current_user._get_current_object())
             flash("Your password has been changed.", "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form)

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 from lep.access import signed_in
+from lep.accounts.views import SIGNED_IN_AT
 from lep.forms import show_errors
 from lep.partners import bank_services, forms
 from lep.partners.bank import BankDetailsError
@@ -23,7 +24,6 @@ from lep.payments.providers import get_provider
 bp = Blueprint("partners", __name__)
 
 # Where the sign-in time of this session is kept, once lep.accounts records it at sign-in.
-SIGNED_IN_AT = "signed_in_at"
 
 
 def _me() -> Any:
@@ -31,17 +31,16 @@ def _me() -> Any:
 
 
 def _signed_in_at() -> dt.datetime | None:
-    """When this person last typed their password. The session's own record when there is
-    one; until then, the account's last sign-in."""
+    """When this session's person last typed their password (set at sign-in); None when the
+    session does not say, which counts as not recent."""
     recorded = session.get(SIGNED_IN_AT)
-    if isinstance(recorded, str):
-        try:
-            when = dt.datetime.fromisoformat(recorded)
-        except ValueError:
-            return None
-        return when if when.tzinfo is not None else None
-    last: dt.datetime | None = current_user.last_login_at
-    return last
+    if not isinstance(recorded, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(recorded)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def _not_here() -> ResponseReturnValue | None:

@@ -284,6 +284,18 @@ def test_changing_details_needs_a_sign_in_in_the_last_10_minutes(login, partner)
     assert bank.decrypt(stored(partner).ciphertext).account_number == "22222222"
 
 
+def test_a_sign_in_in_another_session_does_not_count(login, partner):
+    """Only this session's own sign-in counts: a session that never typed the password (an old,
+    remembered one, say) is asked to sign in again, even if the person signed in elsewhere."""
+    client = login(partner)
+    with client.session_transaction() as session:
+        session.pop("signed_in_at", None)
+    partner.last_login_at = utcnow()  # a sign-in somewhere else, just now
+    db.session.commit()
+    assert AGAIN in text(client.get(CHANGE))
+    assert stored(partner) is None
+
+
 def test_a_sign_in_9_minutes_ago_is_recent_enough(login, partner):
     client = login(partner)
     signed_in_long_ago(client, partner, minutes=9)
