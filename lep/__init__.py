@@ -112,6 +112,9 @@ def register_blueprints(app: Flask) -> None:
     from lep.expenses.finance_views import bp as expenses_finance_bp
     from lep.expenses.views import bp as expenses_bp
     from lep.main.views import bp as main_bp
+    from lep.partners.views import bp as partners_bp
+    from lep.payments.views import bp as payments_bp
+    from lep.partners.involvement_views import bp as involvement_bp
     from lep.roles.hr_views import bp as hr_roles_bp
     from lep.roles.views import bp as roles_bp
     from lep.shortlisting.lottery_views import bp as lottery_bp
@@ -137,6 +140,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(expenses_bp)
     app.register_blueprint(expenses_finance_bp)
     app.register_blueprint(expenses_export_bp)
+    app.register_blueprint(partners_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(involvement_bp)
     register_api(app)
 
 
