@@ -46,6 +46,9 @@ def seed() -> list[tuple[str, list[str]]]:
     from lep.partners.involvement_demo import seed_demo_involvement
 
     accounts += seed_demo_involvement()
+    from lep.payments.demo import seed_demo_payments
+
+    accounts += seed_demo_payments()
     return accounts
 
 

@@ -230,8 +230,13 @@ def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_sta
         )
 
 
-def build_run(by: Any, now: dt.datetime | None = None) -> PaymentRun:
-    """Make a run of everything payable now. Refused, with the reason, when nothing is."""
+def build_run(
+    by: Any, now: dt.datetime | None = None, approval_over_pence: int | None = None
+) -> PaymentRun:
+    """Make a run of everything payable now. Refused, with the reason, when nothing is.
+
+    A run above `approval_over_pence` (default: PAYMENT_RUN_APPROVAL_OVER_PENCE) waits for a
+    second finance user's approval."""
     _finance(by)
     now = now or utcnow()
     plan = preview(now)
@@ -285,7 +290,11 @@ def build_run(by: Any, now: dt.datetime | None = None) -> PaymentRun:
             raise PaymentError({"run": "A payment does not match its items to the penny"})
     if run.total_pence != sum(p.amount_pence for p in run.payments):
         raise PaymentError({"run": "The run's total does not match its payments to the penny"})
-    threshold = int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
+    threshold = (
+        approval_over_pence
+        if approval_over_pence is not None
+        else int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
+    )
     run.status = "awaiting_approval" if run.total_pence > threshold else "approved"
     _set_item_status(items, "scheduled", "scheduled")
     audit.record(
