@@ -114,6 +114,9 @@ def register_blueprints(app: Flask) -> None:
     from lep.main.views import bp as main_bp
     from lep.partners.views import bp as partners_bp
     from lep.payments.views import bp as payments_bp
+    from lep.payments.onboarding_views import bp as payment_onboarding_bp
+    from lep.payments.webhooks import bp as payment_webhooks_bp
+    from lep.extensions import csrf
     from lep.partners.involvement_views import bp as involvement_bp
     from lep.roles.hr_views import bp as hr_roles_bp
     from lep.roles.views import bp as roles_bp
@@ -142,6 +145,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(expenses_export_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(payment_onboarding_bp)
+    csrf.exempt(payment_webhooks_bp)  # Stripe signs its requests; it cannot send a CSRF token
+    app.register_blueprint(payment_webhooks_bp)
     app.register_blueprint(involvement_bp)
     register_api(app)
 
