@@ -101,6 +101,8 @@ class Config:
     PAYMENT_RUN_APPROVAL_OVER_PENCE = int(
         os.environ.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", "500000")
     )
+    # Reconciliation flags a payment sent this many days ago and not yet confirmed paid.
+    PAYMENT_CONFIRMATION_DAYS = int(os.environ.get("PAYMENT_CONFIRMATION_DAYS", "5"))
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests

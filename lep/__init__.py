@@ -111,13 +111,14 @@ def register_blueprints(app: Flask) -> None:
     from lep.expenses.export import bp as expenses_export_bp
     from lep.expenses.finance_views import bp as expenses_finance_bp
     from lep.expenses.views import bp as expenses_bp
-    from lep.main.views import bp as main_bp
-    from lep.partners.views import bp as partners_bp
-    from lep.payments.views import bp as payments_bp
-    from lep.payments.onboarding_views import bp as payment_onboarding_bp
-    from lep.payments.webhooks import bp as payment_webhooks_bp
     from lep.extensions import csrf
+    from lep.main.views import bp as main_bp
     from lep.partners.involvement_views import bp as involvement_bp
+    from lep.partners.views import bp as partners_bp
+    from lep.payments.onboarding_views import bp as payment_onboarding_bp
+    from lep.payments.report_views import bp as payment_reports_bp
+    from lep.payments.views import bp as payments_bp
+    from lep.payments.webhooks import bp as payment_webhooks_bp
     from lep.roles.hr_views import bp as hr_roles_bp
     from lep.roles.views import bp as roles_bp
     from lep.shortlisting.lottery_views import bp as lottery_bp
@@ -145,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(expenses_export_bp)
     app.register_blueprint(partners_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(payment_reports_bp)
     app.register_blueprint(payment_onboarding_bp)
     csrf.exempt(payment_webhooks_bp)  # Stripe signs its requests; it cannot send a CSRF token
     app.register_blueprint(payment_webhooks_bp)

@@ -33,6 +33,7 @@ def register_api(app: Flask) -> LepApi:
     instance shared by two apps (tests build several) would serve the last app's spec to both.
     """
     from lep.api.claims import blp as claims_blp
+    from lep.api.payments import blp as payments_blp
     from lep.api.views import blp
 
     options = dict(app.config.get("API_SPEC_OPTIONS") or {})
@@ -42,6 +43,8 @@ def register_api(app: Flask) -> LepApi:
     api = LepApi(app)
     api.register_blueprint(blp)
     api.register_blueprint(claims_blp)
+    api.register_blueprint(payments_blp)
     csrf.exempt(blp)
     csrf.exempt(claims_blp)
+    csrf.exempt(payments_blp)
     return api

@@ -45,6 +45,12 @@ PAYMENT_STATUSES = {
 }
 
 
+# What a provider event changed when it could not be applied (ProviderEventRecord.outcome);
+# reconciliation flags these.
+UNKNOWN_PAYMENT = "unknown payment"
+AMOUNT_DIFFERS = "amount differs"
+
+
 def _in(column: str, values: Any) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 

@@ -36,7 +36,14 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import queue_email
 from lep.payments import notices, onboarding, runs
-from lep.payments.models import Payee, Payment, PaymentRun, ProviderEventRecord
+from lep.payments.models import (
+    AMOUNT_DIFFERS,
+    UNKNOWN_PAYMENT,
+    Payee,
+    Payment,
+    PaymentRun,
+    ProviderEventRecord,
+)
 from lep.payments.providers import get_provider
 from lep.payments.providers.base import (
     PAYEE_UPDATED,
@@ -56,9 +63,7 @@ log = logging.getLogger(__name__)
 
 # Outcomes kept on the event (what it changed, or why not), for the reconciliation page.
 ALREADY_RECEIVED = "already received"
-UNKNOWN_PAYMENT = "unknown payment"
 UNKNOWN_PAYEE = "unknown payee"
-AMOUNT_DIFFERS = "amount differs"
 
 
 @dataclass
