@@ -1,4 +1,5 @@
-"""Approvers' and finance's forms: queue filters, decisions on a claim, categories and policy.
+"""Approvers' and finance's forms: queue filters, decisions on a claim, cancelling an approved
+claim, categories, policy, and a role's expense settings.
 
 Forms parse what people typed (pounds, whole numbers, dates) into what the services take (pence,
 ints, dates); the services own the rules and name the field of anything they refuse.
@@ -26,8 +27,8 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from lep.expenses import queue, services
 from lep.expenses.models import Claim, ExpenseCategory, ExpensePolicy
-from lep.expenses.policy_services import CapInput, CategoryInput, PolicyInput
-from lep.forms import strip
+from lep.expenses.policy_services import MAX_COST_CODE, CapInput, CategoryInput, PolicyInput
+from lep.forms import strip, whole_number
 from lep.money import MoneyError, format_pounds, parse_pounds
 
 MAX_POUNDS_TEXT = 20
@@ -250,6 +251,20 @@ class QueryForm(DecisionForm):
     query = SubmitField("Send the question")
 
 
+class CancelClaimForm(DecisionForm):
+    """Finance cancel an approved claim before it is scheduled for payment."""
+
+    reason = TextAreaField(
+        "Why are you cancelling it?",
+        description="For example, it was claimed twice. The claimant sees this in their email",
+        filters=[strip],
+        validators=[
+            Length(max=services.MAX_TEXT, message="The reason must be 2,000 characters or fewer")
+        ],
+    )
+    cancel = SubmitField("Cancel this claim")
+
+
 def decision_forms(claim: Claim) -> dict[str, FlaskForm]:
     """Blank decision forms for the claim as it is now (none of them was sent)."""
     seen = {"seen": seen_text(claim)}
@@ -257,6 +272,7 @@ def decision_forms(claim: Claim) -> dict[str, FlaskForm]:
         "approve": approve_form(claim, formdata=None),
         "reject": RejectForm(formdata=None, data=seen),
         "query": QueryForm(formdata=None, data=seen),
+        "cancel": CancelClaimForm(formdata=None, data=seen),
     }
 
 
@@ -432,3 +448,72 @@ def policy_form(
     form_class = type("PolicyForm", (PolicyFormBase,), fields)
     form: PolicyFormBase = form_class(data=data, **kwargs)
     return form
+
+
+# --- A role's expense settings --------------------------------------------------------------
+
+NO_HOLDER = ""
+MAX_ID = 2**31 - 1  # ids are 32-bit
+NO_HOLDER_TEXT = "No budget holder"
+
+
+class RoleExpenseForm(FlaskForm):
+    cost_code = StringField(
+        "Cost code",
+        description=(
+            "The cost centre this role's expenses are charged to, like 1A2-3456. Letters, "
+            "numbers, spaces, hyphens, slashes and full stops"
+        ),
+        filters=[strip],
+        validators=[
+            Length(
+                max=MAX_COST_CODE,
+                message=f"Cost code must be {MAX_COST_CODE} characters or fewer",
+            )
+        ],
+    )
+    budget_holder_id = SelectField(
+        "Budget holder (optional)",
+        description=(
+            "Gives the first approval on this role's expense claims; finance gives the final one"
+        ),
+        default=NO_HOLDER,
+        validate_choice=False,  # the service says who may hold a budget
+    )
+    submit = SubmitField("Save expense settings")
+
+    def __init__(self, *args: Any, holders: list[Any], current: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(NO_HOLDER, NO_HOLDER_TEXT)]
+        choices += [SelectChoice(str(u.id), f"{u.full_name} ({u.email})") for u in holders]
+        if current is not None and current.id not in {u.id for u in holders}:
+            # Still shown (and refused if saved), so that nobody is removed without being told.
+            choices.append(
+                SelectChoice(
+                    str(current.id),
+                    f"{current.full_name} ({current.email}): cannot hold a budget now",
+                )
+            )
+        self.budget_holder_id.choices = choices
+
+    def validate_budget_holder_id(self, field: Field) -> None:
+        if (field.data or NO_HOLDER) == NO_HOLDER:
+            return
+        value = whole_number(field.data)
+        if value is None or not 0 < value <= MAX_ID:
+            raise ValidationError("Select a budget holder from the list")
+
+    def holder_id(self) -> int | None:
+        """The chosen person's id, or None for no budget holder (only once validated)."""
+        return whole_number(self.budget_holder_id.data or NO_HOLDER)
+
+    @classmethod
+    def for_role(cls, role: Any, holders: list[Any]) -> RoleExpenseForm:
+        return cls(
+            holders=holders,
+            current=role.budget_holder,
+            data={
+                "cost_code": role.cost_code,
+                "budget_holder_id": str(role.budget_holder_id or NO_HOLDER),
+            },
+        )

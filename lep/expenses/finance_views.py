@@ -1,4 +1,5 @@
-"""Approvers' pages: the approval queue, deciding a claim, and finance's categories and policy.
+"""Approvers' pages: the approval queue, deciding a claim, and finance's pages: cancelling an
+approved claim, categories, policy, and each role's expense settings (cost code, budget holder).
 
 Finance see and decide every sent claim; a role's budget holder gives first approvals for its
 claims. Who may decide what is the services' rule (services.decision_problem): these pages show
@@ -28,6 +29,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lep.access import STAFF_ROLES, require_role
@@ -44,6 +46,7 @@ from lep.expenses.models import (
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
+from lep.roles.models import Role
 from lep.storage import get_storage
 from lep.timeutil import format_date
 
@@ -148,6 +151,7 @@ def _claim_page(
         first=first,
         awaiting_second=services.awaiting_second(claim),
         needs_two=claim.status == "submitted" and services.needs_two_approvals(claim),
+        may_cancel=services.finance_may_cancel(viewer, claim),
     )
 
 
@@ -183,6 +187,8 @@ def decide(claim_id: int) -> ResponseReturnValue:
         sent, form = "reject", forms.RejectForm()
     elif "query" in request.form:
         sent, form = "query", forms.QueryForm()
+    elif "cancel" in request.form:
+        sent, form = "cancel", forms.CancelClaimForm()
     else:
         abort(400)
     if form.validate_on_submit():
@@ -198,6 +204,13 @@ def decide(claim_id: int) -> ResponseReturnValue:
                 )
             elif sent == "reject":
                 services.reject_claim(claim, by, form.reason.data or "")  # type: ignore[attr-defined]
+            elif sent == "cancel":
+                if not by.has_role("finance") or by.id == claim.claimant_id:
+                    # Here finance cancel for the claimant; a claimant cancels from their pages.
+                    raise services.ExpenseError(
+                        {"approver": "Only the finance team can cancel a claim from this page"}
+                    )
+                services.cancel_claim(claim, by, form.reason.data or "")  # type: ignore[attr-defined]
             else:
                 services.query_claim(claim, by, form.question.data or "")  # type: ignore[attr-defined]
         except services.ExpenseError as exc:
@@ -206,6 +219,8 @@ def decide(claim_id: int) -> ResponseReturnValue:
             claim = _claim(claim_id)
         else:
             flash(_done(claim, sent), "success")
+            if sent == "cancel":
+                return redirect(url_for("expenses_finance.claim", claim_id=claim.id))
             return redirect(url_for("expenses_finance.queue"))
     return _claim_page(claim, sent, form)
 
@@ -216,6 +231,8 @@ def _done(claim: Claim, sent: str) -> str:
         return f"Your question about {ref} has been sent to the claimant."
     if sent == "reject":
         return f"{ref} is not approved. The claimant has been told why."
+    if sent == "cancel":
+        return f"{ref} is cancelled. It will not be paid, and the claimant has been told why."
     if claim.status == "submitted":
         return f"You gave the first approval on {ref}. It now needs a second approval by finance."
     claimed = format_pounds(claim.total_claimed_pence, always_pence=True)
@@ -378,3 +395,47 @@ def edit_policy(policy_id: int) -> ResponseReturnValue:
             flash("Policy saved.", "success")
             return redirect(url_for("expenses_finance.policy", policy_id=found.id))
     return render_template("expenses/finance/policy_form.html", form=form, policy=found)
+
+
+# --- Roles' expense settings ----------------------------------------------------------------
+
+ROLES_PAGE_SIZE = 50
+
+
+@bp.route("/roles")
+@require_role("finance")
+def roles() -> ResponseReturnValue:
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), queue.MAX_PAGE)
+    pagination = db.paginate(
+        select(Role)
+        .options(selectinload(Role.budget_holder))
+        .order_by(Role.created_at.desc(), Role.id.desc()),
+        page=page,
+        per_page=ROLES_PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template("expenses/finance/roles.html", pagination=pagination)
+
+
+@bp.route("/roles/<int:role_id>/expenses", methods=["GET", "POST"])
+@require_role("finance")
+def role_expenses(role_id: int) -> ResponseReturnValue:
+    role = db.session.get(Role, role_id)
+    if role is None:
+        abort(404)
+    holders = policy_services.budget_holder_choices()
+    if request.method == "POST":
+        form = forms.RoleExpenseForm(holders=holders, current=role.budget_holder)
+    else:
+        form = forms.RoleExpenseForm.for_role(role, holders)
+    if form.validate_on_submit():
+        try:
+            policy_services.set_role_expense_settings(
+                role, form.cost_code.data or "", form.holder_id(), _by()
+            )
+        except services.ExpenseError as exc:
+            show_errors(form, exc.errors)
+        else:
+            flash(f"Expense settings for {role.title} saved.", "success")
+            return redirect(url_for("expenses_finance.roles"))
+    return render_template("expenses/finance/role_expenses.html", form=form, role=role)

@@ -119,6 +119,9 @@ class DatePartsField(Field):
     def pre_validate(self, form: Any) -> None:
         if self.problem:
             raise StopValidation(self.problem)
+        if self.data is None:  # no boxes sent at all
+            self.bad_parts = set(PARTS)
+            raise StopValidation(f"Enter {self.what}")
 
     def _value(self) -> str:
         return ""

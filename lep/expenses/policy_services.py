@@ -1,4 +1,5 @@
-"""Finance keep the expense categories and the effective-dated policy. Each change is audited.
+"""Finance keep the expense categories, the effective-dated policy and each role's expense
+settings (cost code, budget holder). Each change is audited.
 
 A policy applies from its date until the next one: one that is in force (or was) never changes,
 so claims already flagged or paid under it keep their meaning. Finance change the rules by adding
@@ -16,16 +17,22 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lep import audit
+from lep.accounts.models import User, UserRole
 from lep.expenses.models import ExpenseCategory, ExpensePolicy, PolicyCap
 from lep.expenses.services import MAX_LINE_PENCE, ExpenseError, _clean, london_today
 from lep.extensions import db
 from lep.money import format_pounds
+from lep.roles.models import Role
 from lep.timeutil import format_date
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_WINDOW_DAYS = 3650
 MAX_WORKING_DAYS = 60
 MAX_THRESHOLD_PENCE = 10_000_000  # £100,000
+COST_CODE = re.compile(r"^[A-Za-z0-9 ./-]*$")
+MAX_COST_CODE = 40
+# Staff who may hold a role's budget (and so give first approvals on its claims).
+BUDGET_HOLDER_ROLES = ("hr", "finance", "admin")
 
 
 @dataclass(frozen=True)
@@ -322,3 +329,66 @@ def update_policy(policy: ExpensePolicy, data: PolicyInput, by: Any) -> ExpenseP
     )
     db.session.commit()
     return policy
+
+
+# --- Roles' expense settings ----------------------------------------------------------------
+
+
+def budget_holder_choices() -> list[User]:
+    """Who may hold a role's budget: active staff in HR, finance or admin, by name."""
+    holders = select(UserRole.user_id).where(UserRole.role.in_(BUDGET_HOLDER_ROLES))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.id.in_(holders))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def may_hold_budget(user: User | None) -> bool:
+    return user is not None and user.active and user.has_role(*BUDGET_HOLDER_ROLES)
+
+
+def role_expense_snapshot(role: Role) -> dict[str, Any]:
+    return {"cost_code": role.cost_code, "budget_holder_id": role.budget_holder_id}
+
+
+def set_role_expense_settings(
+    role: Role, cost_code: str, budget_holder_id: int | None, by: Any
+) -> Role:
+    """Set the cost centre a role's expenses are charged to and, optionally, its budget holder,
+    who gives the first approval on its claims (finance gives the final one). Nobody ever decides
+    their own claim: the approval services refuse that, whoever holds the budget."""
+    errors: dict[str, str] = {}
+    cost_code = _clean(cost_code)
+    if len(cost_code) > MAX_COST_CODE:
+        errors["cost_code"] = f"Cost code must be {MAX_COST_CODE} characters or fewer"
+    elif not COST_CODE.match(cost_code):
+        errors["cost_code"] = (
+            "Cost code must use only letters, numbers, spaces, hyphens (-), "
+            "slashes (/) and full stops (.)"
+        )
+    if budget_holder_id is not None:
+        if isinstance(budget_holder_id, bool) or not isinstance(budget_holder_id, int):
+            raise TypeError("budget_holder_id must be a user id (an int) or None")
+        holder = db.session.get(User, budget_holder_id)
+        if holder is None:
+            errors["budget_holder_id"] = "Select a budget holder from the list"
+        elif not may_hold_budget(holder):
+            errors["budget_holder_id"] = (
+                f"{holder.full_name} cannot hold a budget: choose an active member of staff "
+                "in HR, finance or admin, or no budget holder"
+            )
+    if errors:
+        raise ExpenseError(errors)
+    before = role_expense_snapshot(role)
+    role.cost_code = cost_code
+    role.budget_holder_id = budget_holder_id
+    after = role_expense_snapshot(role)
+    if after != before:
+        audit.record(
+            "role.expense_settings_updated", "role", role.id, before=before, after=after, actor=by
+        )
+    db.session.commit()
+    return role

@@ -62,6 +62,12 @@ FLAG_TEXT = {
     OVER_DAY_CAP: "Over the daily limit for this kind of expense",
     NO_RECEIPT: "No receipt: the claimant gave a reason",
 }
+# The same flags, for the claimant: what will happen, not what to look at.
+CLAIMANT_FLAG_TEXT = {
+    OVER_LINE_CAP: "Over the limit for one expense of this kind: the finance team will check it",
+    OVER_DAY_CAP: "Over the daily limit for this kind of expense: the finance team will check it",
+    NO_RECEIPT: "No receipt: you told us why",
+}
 
 
 class ExpenseError(Exception):
@@ -197,6 +203,120 @@ def _check_receipt_file(filename: str, data: bytes) -> tuple[str, str]:
     return kind.content_type, name.strip()[:200] or "receipt"
 
 
+def _check_line(
+    claim: Claim,
+    *,
+    category: ExpenseCategory | None,
+    spent_on: dt.date | None,
+    description: str,
+    amount_pence: int | None,
+    vehicle: str | None,
+    miles: Decimal | None,
+    passengers: int,
+    reason: str,
+    no_receipt_reason: str,
+    has_receipt: bool,
+) -> tuple[dict[str, str], mileage.MileageAmount | None]:
+    """Every problem with a line, by field, and the mileage worked out (when it could be)."""
+    if claim.status not in EDITABLE:
+        return {"claim": "This claim has been sent and cannot be changed"}, None
+    errors: dict[str, str] = {}
+    today = london_today()
+    policy = policy_on(today)
+    description = _clean(description)
+
+    if category is not None and not category.active:
+        errors["category"] = "Select a kind of expense"
+    if not description:
+        errors["description"] = "Enter what the expense was for"
+    elif len(description) > MAX_TEXT:
+        errors["description"] = f"What the expense was for must be {MAX_TEXT:,} characters or fewer"
+
+    earliest = today - dt.timedelta(days=policy.claim_window_days)
+    if spent_on is None:
+        pass  # the form could not read a date, and says so
+    elif spent_on > today:
+        errors["spent_on"] = "The date must be today or in the past"
+    elif spent_on < earliest:
+        errors["spent_on"] = (
+            f"Expenses must be claimed within {policy.claim_window_days} days: "
+            f"the date must be on or after {format_date(earliest)}"
+        )
+
+    amount: mileage.MileageAmount | None = None
+    if category is None:
+        pass  # what applies depends on the kind of expense
+    elif category.code == "mileage":
+        if miles is None:
+            errors["miles"] = mileage.ENTER_MILES
+        else:
+            try:
+                # Without a date the tax year is unknown: check what was typed all the same.
+                already = (
+                    car_miles_this_tax_year(claim.claimant_id, spent_on)
+                    if spent_on is not None
+                    else Decimal(0)
+                )
+                amount = mileage.mileage_pence(vehicle or "", miles, passengers, already)
+            except mileage.MileageError as exc:
+                errors[exc.field] = exc.message
+    elif amount_pence is None:
+        errors["amount"] = "Enter the amount, like 12.50"
+    elif isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
+        raise TypeError("amount_pence must be whole pence (an int)")
+    elif amount_pence <= 0:
+        errors["amount"] = "The amount must be more than £0"
+    elif amount_pence > MAX_LINE_PENCE:
+        errors["amount"] = (
+            f"The amount must be {format_pounds(MAX_LINE_PENCE)} or less. "
+            "For a larger cost, contact the finance team"
+        )
+
+    if category is not None:
+        if category.needs_reason and not _clean(reason):
+            errors["reason"] = f"Enter why you needed a {category.name.lower()}"
+        needs_receipt = receipt_required(policy, category)
+        if needs_receipt and not has_receipt and not _clean(no_receipt_reason):
+            errors["no_receipt_reason"] = "Add a receipt, or tell us why you do not have one"
+    return errors, amount
+
+
+def line_problems(
+    claim: Claim,
+    *,
+    category: ExpenseCategory | None,
+    spent_on: dt.date | None,
+    description: str,
+    amount_pence: int | None,
+    vehicle: str | None,
+    miles: Decimal | None,
+    passengers: int,
+    reason: str,
+    no_receipt_reason: str,
+    has_receipt: bool,
+) -> dict[str, str]:
+    """What add_line would refuse, by field, without saving anything.
+
+    A date or kind the form could not read is None: the checks that need it are skipped (the form
+    says what is wrong with it), so every other problem can be shown at the same time. The
+    receipt's file is checked only when it is added.
+    """
+    errors, _amount = _check_line(
+        claim,
+        category=category,
+        spent_on=spent_on,
+        description=description,
+        amount_pence=amount_pence,
+        vehicle=vehicle,
+        miles=miles,
+        passengers=passengers,
+        reason=reason,
+        no_receipt_reason=no_receipt_reason,
+        has_receipt=has_receipt,
+    )
+    return errors
+
+
 def add_line(
     claim: Claim,
     *,
@@ -217,67 +337,31 @@ def add_line(
     is ignored. `receipt` is (file name, bytes), checked by content.
     """
     _editable(claim)
-    errors: dict[str, str] = {}
-    today = london_today()
-    policy = policy_on(today)
-    description = _clean(description)
-    reason = _clean(reason)
-    no_receipt_reason = _clean(no_receipt_reason)
-
-    if not category.active:
-        errors["category"] = "Select a kind of expense"
-    if not description:
-        errors["description"] = "Enter what the expense was for"
-    elif len(description) > MAX_TEXT:
-        errors["description"] = f"What the expense was for must be {MAX_TEXT:,} characters or fewer"
-
-    earliest = today - dt.timedelta(days=policy.claim_window_days)
-    if spent_on > today:
-        errors["spent_on"] = "The date must be today or in the past"
-    elif spent_on < earliest:
-        errors["spent_on"] = (
-            f"Expenses must be claimed within {policy.claim_window_days} days: "
-            f"the date must be on or after {format_date(earliest)}"
-        )
-
-    amount: mileage.MileageAmount | None = None
-    if category.code == "mileage":
-        if miles is None:
-            errors["miles"] = mileage.ENTER_MILES
-        else:
-            try:
-                already = car_miles_this_tax_year(claim.claimant_id, spent_on)
-                amount = mileage.mileage_pence(vehicle or "", miles, passengers, already)
-            except mileage.MileageError as exc:
-                errors[exc.field] = exc.message
-        pence = amount.total_pence if amount is not None else 0
-    else:
-        if amount_pence is None:
-            errors["amount"] = "Enter the amount, like 12.50"
-        elif isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
-            raise TypeError("amount_pence must be whole pence (an int)")
-        elif amount_pence <= 0:
-            errors["amount"] = "The amount must be more than £0"
-        elif amount_pence > MAX_LINE_PENCE:
-            errors["amount"] = (
-                f"The amount must be {format_pounds(MAX_LINE_PENCE)} or less. "
-                "For a larger cost, contact the finance team"
-            )
-        pence = amount_pence or 0
-
-    if category.needs_reason and not reason:
-        errors["reason"] = f"Enter why you needed a {category.name.lower()}"
-    needs_receipt = receipt_required(policy, category)
+    errors, amount = _check_line(
+        claim,
+        category=category,
+        spent_on=spent_on,
+        description=description,
+        amount_pence=amount_pence,
+        vehicle=vehicle,
+        miles=miles,
+        passengers=passengers,
+        reason=reason,
+        no_receipt_reason=no_receipt_reason,
+        has_receipt=receipt is not None,
+    )
     if receipt is not None:
         try:
             content_type, name = _check_receipt_file(*receipt)
         except ExpenseError as exc:
             errors.update(exc.errors)
-    elif needs_receipt and not no_receipt_reason:
-        errors["no_receipt_reason"] = "Add a receipt, or tell us why you do not have one"
     if errors:
         raise ExpenseError(errors)
 
+    description = _clean(description)
+    reason = _clean(reason)
+    no_receipt_reason = _clean(no_receipt_reason)
+    pence = amount.total_pence if amount is not None else (amount_pence or 0)
     line = ClaimLine(
         claim=claim,
         spent_on=spent_on,
@@ -715,6 +799,32 @@ def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:
     return claim
 
 
+def cancel_problem(claim: Claim, by: Any) -> dict[str, str]:
+    """Why this person may not cancel this claim now (empty when they may). The claimant may
+    cancel their own until it is decided; finance may cancel an approved claim before it is
+    scheduled for payment."""
+    allowed: tuple[str, ...]
+    if by.id == claim.claimant_id:
+        allowed = CLAIMANT_CANCELS
+    elif by.has_role("finance"):
+        allowed = FINANCE_CANCELS
+    else:
+        return {"approver": "Only the claimant or the finance team can cancel a claim"}
+    if claim.status not in allowed:
+        return {"claim": f"This claim cannot be cancelled now: it is {claim.status_text.lower()}"}
+    return {}
+
+
+def finance_may_cancel(user: Any, claim: Claim) -> bool:
+    """Finance (not the claimant) may cancel this claim now, from the finance claim page."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.has_role("finance")
+        and user.id != claim.claimant_id
+        and not cancel_problem(claim, user)
+    )
+
+
 def cancel_claim(claim: Claim, by: Any, reason: str = "") -> Claim:
     """Withdraw a claim. The claimant may cancel their own until it is decided (a reason is
     optional); finance may cancel an approved claim before it is scheduled for payment (say why:
@@ -722,23 +832,13 @@ def cancel_claim(claim: Claim, by: Any, reason: str = "") -> Claim:
     reason = _clean(reason)
     if len(reason) > MAX_TEXT:
         raise ExpenseError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
-    expected: tuple[str, ...]
-    if by.id == claim.claimant_id:
-        if claim.status not in CLAIMANT_CANCELS:
-            raise ExpenseError(
-                {"claim": f"This claim cannot be cancelled now: it is {claim.status_text.lower()}"}
-            )
-        expected = CLAIMANT_CANCELS
-    elif by.has_role("finance"):
-        if claim.status not in FINANCE_CANCELS:
-            raise ExpenseError(
-                {"claim": f"This claim cannot be cancelled now: it is {claim.status_text.lower()}"}
-            )
-        if not reason:
-            raise ExpenseError({"reason": "Enter why the claim is cancelled"})
-        expected = FINANCE_CANCELS
-    else:
-        raise ExpenseError({"approver": "Only the claimant or the finance team can cancel a claim"})
+    problem = cancel_problem(claim, by)
+    if problem:
+        raise ExpenseError(problem)
+    by_claimant = by.id == claim.claimant_id
+    if not by_claimant and not reason:
+        raise ExpenseError({"reason": "Enter why the claim is cancelled"})
+    expected = CLAIMANT_CANCELS if by_claimant else FINANCE_CANCELS
     before = claim.status
     _guard(claim, expected, status="cancelled", cancel_reason=reason, decided_at=utcnow())
     audit.record(
@@ -756,7 +856,7 @@ def cancel_claim(claim: Claim, by: Any, reason: str = "") -> Claim:
             f"Your expenses claim {claim.reference} is cancelled",
             "claim_cancelled",
             reason=reason,
-            by_claimant=by.id == claim.claimant_id,
+            by_claimant=by_claimant,
         )
     db.session.commit()
     if message is not None:

@@ -153,7 +153,7 @@ def show(claim_id: int) -> ResponseReturnValue:
         editable=claim.status in services.EDITABLE,
         cancellable=claim.status in services.CLAIMANT_CANCELS,
         reject_reason=_reject_reason(claim) if claim.status == "rejected" else "",
-        flag_text=services.FLAG_TEXT,
+        flag_text=services.CLAIMANT_FLAG_TEXT,
         payment_days=_payment_days(),
     )
 
@@ -190,56 +190,79 @@ def _read_receipt(form: forms.LineForm) -> tuple[str, bytes] | None:
     return upload.filename or "", upload.stream.read(MAX_FILE_BYTES + 1)
 
 
+def _line_fields(
+    form: forms.LineForm, categories: list[ExpenseCategory]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """What the form could read, as the services take it (a date or kind it could not read is
+    None), and the problems only the form can name (money or a number it could not read)."""
+    category = next((c for c in categories if c.code == form.category.data), None)
+    spent_on = form.spent_on.data if isinstance(form.spent_on.data, dt.date) else None
+    is_mileage = category is not None and category.code == "mileage"
+    problems: dict[str, str] = {}
+    amount: int | None = None
+    if category is not None and not is_mileage:
+        amount, problems["amount"] = form.amount_pence()
+    passengers = 0
+    if is_mileage:
+        passengers, problems["passengers"] = form.passengers_typed()
+    fields = {
+        "category": category,
+        "spent_on": spent_on,
+        "description": form.description.data or "",
+        "amount_pence": amount,
+        "vehicle": form.vehicle.data if is_mileage else None,
+        "miles": form.miles_typed() if is_mileage else None,
+        "passengers": passengers,
+        "reason": form.reason.data or "",
+        "no_receipt_reason": form.no_receipt_reason.data or "",
+    }
+    return fields, {name: problem for name, problem in problems.items() if problem}
+
+
 @bp.route("/claims/<int:claim_id>/lines/new", methods=["GET", "POST"])
 @signed_in
 def add_line(claim_id: int) -> ResponseReturnValue:
+    """One pass: the form's own problems (a date it cannot read, no kind chosen) and the
+    services' (the claim window, the amount, the receipt rule) are all shown at once."""
     claim = _own(claim_id)
     if claim.status not in services.EDITABLE:
         return _claim_page(claim)
     categories = _categories()
     form = forms.LineForm(categories=categories)
-    if not form.validate_on_submit():
+    if not form.is_submitted():
         return _line_form_page(claim, form, categories)
-
-    category = next(c for c in categories if c.code == form.category.data)
-    spent_on = form.spent_on.data
-    if not isinstance(spent_on, dt.date):  # the form refused anything else
-        abort(400)
-    is_mileage = category.code == "mileage"
-    problems: dict[str, str] = {}
-    amount, amount_problem = (None, "") if is_mileage else form.amount_pence()
-    passengers, passengers_problem = form.passengers_typed() if is_mileage else (0, "")
-    if passengers_problem:
-        problems["passengers"] = passengers_problem
+    form_ok = form.validate()
+    if form.csrf_token.errors:
+        return _line_form_page(claim, form, categories)
+    fields, typed_problems = _line_fields(form, categories)
     receipt = _read_receipt(form)
-    if not problems:
-        try:
-            services.add_line(
-                claim,
-                category=category,
-                spent_on=spent_on,
-                description=form.description.data or "",
-                amount_pence=amount,
-                vehicle=form.vehicle.data if is_mileage else None,
-                miles=form.miles_typed() if is_mileage else None,
-                passengers=passengers,
-                reason=form.reason.data or "",
-                no_receipt_reason=form.no_receipt_reason.data or "",
-                receipt=receipt,
-            )
-        except ExpenseError as exc:
-            if _changed(exc):
-                return _claim_page(claim)
-            problems = dict(exc.errors)
-            if amount_problem and "amount" in problems:
-                problems["amount"] = amount_problem  # it was not money at all
-        else:
+    try:
+        if form_ok and not typed_problems:
+            services.add_line(claim, **fields, receipt=receipt)
             flash("Expense added", "success")
             return _claim_page(claim)
+        problems = services.line_problems(claim, **fields, has_receipt=receipt is not None)
+    except ExpenseError as exc:
+        problems = dict(exc.errors)
+    if "claim" in problems:  # sent meanwhile (another tab): say so on its page
+        flash(problems["claim"], "error")
+        return _claim_page(claim)
+    # What the form could not read is said in its words: "not money", not "enter the amount".
+    problems.update(typed_problems)
     if receipt is not None and "receipt" not in problems:
         problems["receipt"] = f"Choose the file again: {receipt[0]} was not added"
-    show_errors(form, problems, aliases={"lines": "category"})
+    # A field the form already found wrong keeps the form's message (what was typed, not rules).
+    show_errors(
+        form,
+        {name: problem for name, problem in problems.items() if not _has_errors(form, name)},
+        aliases={"lines": "category"},
+    )
     return _line_form_page(claim, form, categories)
+
+
+def _has_errors(form: forms.LineForm, name: str) -> bool:
+    found = form._fields.get(name)
+    return found is not None and any(found.errors)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -200,7 +200,8 @@ def test_the_whole_journey(client, partner):
     assert "12.5 miles at 45p, plus 1 passenger at 5p a mile" in text
     assert "£6.25" in text  # 562.5p + 62.5p
     assert "No receipt: The machine gave no ticket" in text
-    assert "No receipt: the claimant gave a reason" in text  # the policy flag, in words
+    assert "No receipt: you told us why" in text  # the policy flag, in the claimant's words
+    assert "the claimant gave a reason" not in text  # the approver's words are not for them
     assert "£8.50" in text
     assert "Total £38.15" in text
 
