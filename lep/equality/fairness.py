@@ -16,6 +16,14 @@ stage, the share that reached this one. It is worked out only where both counts 
 (and both are shown), in whole-number fractions, never floats. A group is flagged where its rate
 is under four fifths of the highest group's rate at that stage (the "four-fifths rule" of
 adverse impact). "Prefer not to say" and "Not answered" are shown but are not groups to compare.
+
+A group where fewer than 5 of 5 or more went on has no rate, but it may still be the clearest
+concern of all (2 of 40, say). It is flagged as "fewer than 5 of N went on" when N, the count at
+the previous stage, is shown and is 5 or more, and even the most that can have gone on, from what
+the page shows, is under four fifths of the highest group's rate. That most is 0 where the page
+shows 0; for a hidden count, no more than N and no more than the stage's total less the counts
+shown (a hidden count may be a larger one hidden beside a small one, so 4 is not safe). The
+decision uses only what the page shows, so a flag tells nobody more than the page does.
 Only counts and rates leave this module; no person's answers do.
 """
 
@@ -92,15 +100,21 @@ class Flag:
     question: str
     group: str
     stage: str
-    rate: Fraction
+    rate: Fraction | None  # None: fewer than 5 went on, so no rate is shown
     highest_group: str
     highest_rate: Fraction
+    of: int | None = None  # with no rate: how many were at the previous stage (shown there)
+    none_went_on: bool = False  # with no rate: the page shows 0 at this stage
 
     @property
     def text(self) -> str:
+        if self.rate is None:
+            few = "0" if self.none_went_on else f"fewer than {THRESHOLD}"
+            went = f"{few} of {self.of or 0:,} went on to {self.stage.lower()}"
+        else:
+            went = f"{percent(self.rate)}% passed to {self.stage.lower()}"
         return (
-            f"{self.group}: {percent(self.rate)}% passed to {self.stage.lower()}, against "
-            f"{percent(self.highest_rate)}% for {self.highest_group}"
+            f"{self.group}: {went}, against {percent(self.highest_rate)}% for {self.highest_group}"
         )
 
 
@@ -177,6 +191,35 @@ def _rows(role_id: int | None, key: str) -> list[tuple[str, tuple[int, ...], int
     return rows
 
 
+def _few_went_on(
+    group: str,
+    stage: str,
+    previous: str,
+    reached: dict[tuple[str, str], int],
+    passed: dict[tuple[str, str], int],
+    hidden: set[tuple[str, str]],
+) -> tuple[int, int] | None:
+    """Where the page can say "fewer than 5 of N went on" for this group at this stage: (N, the
+    most that can have gone on, from what the page shows). None where it cannot.
+
+    N, the count at the previous stage, must be shown and be 5 or more. A count hidden at this
+    stage is taken at the page's word, whatever it really is: asking whether it is really under
+    5 would tell the reader which hidden counts are not. Its most is what the page gives away
+    anyway: no more than N, and no more than the stage's total less the counts shown."""
+    of = reached[(group, previous)]
+    if (group, previous) in hidden or of < THRESHOLD:
+        return None
+    if (group, stage) in hidden:
+        shown = sum(n for (g, s), n in reached.items() if s == stage and (g, s) not in hidden)
+        total = sum(n for (g, s), n in reached.items() if s == stage)
+        return of, min(of, total - shown)
+    if passed[(group, stage)] < THRESHOLD:
+        # Shown here (0, or 5 or more who mostly came another way): no rate already tells the
+        # reader that fewer than 5 went on from the previous stage.
+        return of, 0 if reached[(group, stage)] == 0 else THRESHOLD - 1
+    return None
+
+
 def _question(role_id: int | None, key: str) -> tuple[QuestionFairness, dict[str, int]]:
     question, _ = QUESTIONS[key]
     labels = answer_labels(key)
@@ -204,27 +247,44 @@ def _question(role_id: int | None, key: str) -> tuple[QuestionFairness, dict[str
 
     flagged: set[tuple[str, str]] = set()
     flags: list[Flag] = []
-    for stage in STAGE_KEYS[1:]:
+    for i, stage in enumerate(STAGE_KEYS[1:], start=1):
+        previous = STAGE_KEYS[i - 1]
         compared = {
             g: rates[(g, stage)] for g in groups if g not in NOT_COMPARED and (g, stage) in rates
         }
-        if len(compared) < 2:
+        if not compared:
             continue
         top_group = max(compared, key=lambda g: (compared[g], -groups.index(g)))
         top = compared[top_group]
-        for g, rate in compared.items():
-            if rate < FOUR_FIFTHS * top:
-                flagged.add((g, stage))
-                flags.append(
-                    Flag(
-                        question=question,
-                        group=labels[g],
-                        stage=STAGES[stage],
-                        rate=rate,
-                        highest_group=labels[top_group],
-                        highest_rate=top,
-                    )
+        for g in groups:
+            if g in NOT_COMPARED:
+                continue
+            rate = compared.get(g)
+            of, shown_zero = None, False
+            if rate is None:
+                few = _few_went_on(g, stage, previous, reached, passed, hidden)
+                if few is None:
+                    continue
+                of, most = few
+                # Flagged only if even the most that can have gone on is under four fifths.
+                if Fraction(most, of) >= FOUR_FIFTHS * top:
+                    continue
+                shown_zero = (g, stage) not in hidden and reached[(g, stage)] == 0
+            elif rate >= FOUR_FIFTHS * top:
+                continue
+            flagged.add((g, stage))
+            flags.append(
+                Flag(
+                    question=question,
+                    group=labels[g],
+                    stage=STAGES[stage],
+                    rate=rate,
+                    highest_group=labels[top_group],
+                    highest_rate=top,
+                    of=of,
+                    none_went_on=shown_zero,
                 )
+            )
 
     rows = tuple(
         GroupRow(

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import String, cast, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lep import audit
 from lep.accounts.models import User
 from lep.applications.models import CONTACT_METHODS, Application
-from lep.audit.models import AuditEvent
 from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
@@ -165,20 +164,20 @@ def untold(role: Role) -> list[tuple[Application, Decision]]:
     rows = db.session.execute(
         select(Application, Decision)
         .join(Decision, Decision.application_id == Application.id)
-        .where(Application.role_id == role.id, Application.status.in_(tuple(OUTCOMES)))
+        .where(
+            Application.role_id == role.id,
+            Application.status.in_(tuple(OUTCOMES)),
+            Decision.outcome_sent_at.is_(None),
+        )
         .order_by(Application.reference, Application.id)
+        # Read afresh: after the sender's lock, what another sender wrote is what counts.
+        .execution_options(populate_existing=True)
     ).all()
-    told = outcomes_sent([a.id for a, _ in rows])
-    return [(a, d) for a, d in rows if a.id not in told]
+    return [(a, d) for a, d in rows]
 
 
 def untold_count(role: Role) -> int:
     """How many decided applicants of the role have not been told (one query)."""
-    told = exists().where(
-        AuditEvent.action == OUTCOME_SENT,
-        AuditEvent.subject_type == "application",
-        AuditEvent.subject_id == cast(Application.id, String),
-    )
     return (
         db.session.scalar(
             select(func.count(Application.id))
@@ -186,7 +185,7 @@ def untold_count(role: Role) -> int:
             .where(
                 Application.role_id == role.id,
                 Application.status.in_(tuple(OUTCOMES)),
-                ~told,
+                Decision.outcome_sent_at.is_(None),
             )
         )
         or 0
@@ -233,6 +232,7 @@ def send_outcomes(role: Role, by: User, *, include_reasons: bool = False) -> Out
         )
     result = OutcomesSent()
     messages: list[OutboxMessage] = []
+    now = utcnow()
     for application, decision in pending:
         shortlisted = decision.outcome == "shortlisted"
         share = include_reasons and not shortlisted
@@ -254,11 +254,13 @@ def send_outcomes(role: Role, by: User, *, include_reasons: bool = False) -> Out
                 "moderation.feedback", application_id=application.id
             )
         messages.append(queue_email(application.applicant.email, subject, template, **context))
+        decision.outcome_sent_at = now
         audit.record(
             OUTCOME_SENT,
             "application",
             application.id,
-            after={"outcome": decision.outcome, "reason_included": share},
+            before={"outcome_sent_at": None},
+            after={"outcome": decision.outcome, "reason_included": share, "outcome_sent_at": now},
             actor=by,
         )
     audit.record(
@@ -290,7 +292,7 @@ def may_ask_for_feedback(application: Application) -> bool:
         decision is not None
         and decision.outcome == "not_shortlisted"
         and application.status == "not_shortlisted"
-        and bool(outcomes_sent([application.id]))
+        and decision.outcome_sent_at is not None
     )
 
 

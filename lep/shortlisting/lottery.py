@@ -17,8 +17,11 @@
   Applicants are given to the library keyed by their application id as an int, not a str: the
   library keeps panels in sets, and str hashes differ from process to process (PYTHONHASHSEED),
   which would change the order it explores panels in and so the panel it draws.
-- Confirming the latest feasible draw (once per role) shortlists the selected applications, marks
-  the other eligible ones not shortlisted, records a Decision for each and emails them.
+- Every draw is kept and shown. The first draw for a role needs no reason; any later one does
+  (`redraw_reason`), so a redraw is visible to anyone reviewing the decision.
+- Confirming the latest feasible draw (once per role: `confirmed_at`, backed by a unique index)
+  shortlists the selected applications, marks the other eligible ones not shortlisted, records a
+  Decision for each (told: `outcome_sent_at`) and emails them. Nothing is drawn after that.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from sortition_algorithms.committee_generation import (
     find_distribution_maximin,
@@ -46,14 +49,15 @@ from sortition_algorithms.features import (
 )
 from sortition_algorithms.people import People
 from sortition_algorithms.utils import set_random_provider
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lep import audit
+from lep.accounts.models import User
 from lep.applications.models import Application
 from lep.applications.services import role_is_open
-from lep.audit.models import AuditEvent
+from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
@@ -74,9 +78,9 @@ NO_ANSWER = ""
 NO_ANSWER_LABEL = "No answer"
 MAX_PLACES = 1_000
 MAX_SEED = 2**31 - 1  # the column is a 32-bit integer; 0 would mean "no seed" to the library
-CONFIRMED = "lottery.confirmed"
-# The action the moderation step reads to know an applicant has been told their outcome.
+CONFIRMED = "lottery.confirmed"  # audit actions; the state is in the rows
 OUTCOME_SENT = "shortlisting.outcome_sent"
+MAX_REASON = 2_000
 CHANCE_PLACES = Decimal("0.0001")
 
 # The library's random numbers come from one module-wide generator: one draw at a time.
@@ -533,9 +537,17 @@ def parse_seed(text: str | int | None) -> int | None:
     return seed
 
 
-def run_draw(role: Role, by: Any, seed: str | int | None = None) -> LotteryDraw:
+def run_draw(
+    role: Role, by: Any, seed: str | int | None = None, reason: str | None = None
+) -> LotteryDraw:
     """Draw among the eligible applicants with the role's places and quotas, and record it: a
-    selection meeting every quota, or (status infeasible) which quota cannot be met and why."""
+    selection meeting every quota, or (status infeasible) which quota cannot be met and why.
+
+    A draw after the role's first needs the reason for drawing again; it is kept with the draw."""
+    # One draw at a time for a role (PostgreSQL locks the role's row until commit), so two
+    # people pressing Draw at once cannot both make a "first" draw without a reason.
+    locked = db.session.get(Role, role.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
     check_not_confirmed(role, "draw")
     if role_is_open(role):
         closes = format_datetime(role.closes_at) if role.closes_at else "its closing date"
@@ -545,7 +557,22 @@ def run_draw(role: Role, by: Any, seed: str | int | None = None) -> LotteryDraw:
                 "closes, so that everyone who applies is in the draw"
             }
         )
-    chosen_seed = parse_seed(seed)
+    errors: dict[str, str] = {}
+    try:
+        chosen_seed = parse_seed(seed)
+    except LotteryError as error:
+        errors.update(error.errors)
+        chosen_seed = None
+    earlier = db.session.scalar(
+        select(func.count(LotteryDraw.id)).where(LotteryDraw.role_id == role.id)
+    )
+    redraw_reason = (reason or "").strip() if earlier else ""
+    if earlier and not redraw_reason:
+        errors["reason"] = "Enter why you are drawing again"
+    elif len(redraw_reason) > MAX_REASON:
+        errors["reason"] = f"The reason must be {MAX_REASON:,} characters or fewer"
+    if errors:
+        raise LotteryError(errors)
     if chosen_seed is None:
         chosen_seed = secrets.randbelow(MAX_SEED) + 1
     found = pool(role)
@@ -563,6 +590,7 @@ def run_draw(role: Role, by: Any, seed: str | int | None = None) -> LotteryDraw:
         chances={},
         message="",
         by_id=by.id,
+        redraw_reason=redraw_reason,
     )
     problems = problems_before_drawing(role, found, quotas, places)
     if not problems:
@@ -591,6 +619,8 @@ def run_draw(role: Role, by: Any, seed: str | int | None = None) -> LotteryDraw:
             "places": places,
             "seed": chosen_seed,
             "repeat_of_seed": seed is not None and str(seed).strip() != "",
+            "earlier_draws": earlier,
+            "redraw_reason": redraw_reason,
             "algorithm": ALGORITHM,
             "status": draw.status,
             "message": draw.message,
@@ -624,33 +654,33 @@ def draw_for(role: Role, draw_id: int) -> LotteryDraw | None:
     return draw if draw is not None and draw.role_id == role.id else None
 
 
-def confirmed_draw_id(role: Role) -> int | None:
-    """The role's confirmed draw (the audit log is the record of confirmation)."""
-    ids = [
-        str(i)
-        for i in db.session.scalars(select(LotteryDraw.id).where(LotteryDraw.role_id == role.id))
-    ]
-    if not ids:
-        return None
-    found = db.session.scalar(
-        select(AuditEvent.subject_id)
-        .where(
-            AuditEvent.action == CONFIRMED,
-            AuditEvent.subject_type == "lottery_draw",
-            AuditEvent.subject_id.in_(ids),
+def confirmed_draw(role: Role) -> LotteryDraw | None:
+    """The role's confirmed draw, if one has been confirmed (there is at most one)."""
+    return db.session.scalar(
+        select(LotteryDraw).where(
+            LotteryDraw.role_id == role.id, LotteryDraw.confirmed_at.is_not(None)
         )
-        .order_by(AuditEvent.id)
-        .limit(1)
     )
-    return int(found) if found is not None else None
+
+
+def confirmed_draw_id(role: Role) -> int | None:
+    found = confirmed_draw(role)
+    return found.id if found is not None else None
+
+
+def _confirmed_words(draw: LotteryDraw) -> str:
+    by = db.session.get(User, draw.confirmed_by_id) if draw.confirmed_by_id else None
+    when = format_datetime(draw.confirmed_at) if draw.confirmed_at else ""
+    return f"draw {draw.id}, confirmed {when}" + (f" by {by.full_name}" if by else "")
 
 
 def check_not_confirmed(role: Role, where: str) -> None:
-    if confirmed_draw_id(role) is not None:
+    found = confirmed_draw(role)
+    if found is not None:
         raise LotteryError(
             {
-                where: "The draw for this role has been confirmed, so the places, quotas and "
-                "draw can no longer change"
+                where: f"The draw for this role has been confirmed ({_confirmed_words(found)}), "
+                "so the places, quotas and draw can no longer change"
             }
         )
 
@@ -703,6 +733,21 @@ def confirm_draw(draw: LotteryDraw, by: Any) -> None:
                 + ", ".join(references)
             }
         )
+    now = utcnow()
+    # A guarded UPDATE (this draw, confirmed once) and the unique index (one confirmed draw per
+    # role): two people confirming at the same moment cannot both succeed.
+    try:
+        result = db.session.execute(
+            update(LotteryDraw)
+            .where(LotteryDraw.id == draw.id, LotteryDraw.confirmed_at.is_(None))
+            .values(confirmed_at=now, confirmed_by_id=by.id)
+            .execution_options(synchronize_session=False)
+        )
+    except IntegrityError:
+        _refuse_race(role)
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        _refuse_race(role)
+    db.session.refresh(draw)
     selected = set(draw.selected)
     messages: list[OutboxMessage] = []
     for application in found.eligible:
@@ -711,7 +756,13 @@ def confirm_draw(draw: LotteryDraw, by: Any) -> None:
         reason = selected_reason(draw) if chosen else NOT_SELECTED_REASON
         before = application.status
         db.session.add(
-            Decision(application_id=application.id, outcome=outcome, reason=reason, by_id=by.id)
+            Decision(
+                application_id=application.id,
+                outcome=outcome,
+                reason=reason,
+                by_id=by.id,
+                outcome_sent_at=now,  # the email below tells them
+            )
         )
         application.status = outcome
         audit.record(
@@ -743,14 +794,23 @@ def confirm_draw(draw: LotteryDraw, by: Any) -> None:
             OUTCOME_SENT,
             "application",
             application.id,
-            after={"outcome": outcome, "reason_included": True, "lottery_draw_id": draw.id},
+            before={"outcome_sent_at": None},
+            after={
+                "outcome": outcome,
+                "reason_included": True,
+                "lottery_draw_id": draw.id,
+                "outcome_sent_at": now,
+            },
             actor=by,
         )
     audit.record(
         CONFIRMED,
         "lottery_draw",
         draw.id,
+        before={"confirmed_at": None},
         after={
+            "confirmed_at": now,
+            "confirmed_by_id": by.id,
             "role_id": role.id,
             "seed": draw.seed,
             "shortlisted": sorted(selected),
@@ -760,9 +820,21 @@ def confirm_draw(draw: LotteryDraw, by: Any) -> None:
     )
     try:
         db.session.commit()
-    except IntegrityError:  # a decision was made on one of them at the same moment
-        db.session.rollback()
-        raise LotteryError(
-            {"confirm": "Someone else made a decision at the same time. Reload the page"}
-        ) from None
+    except IntegrityError:  # a confirmation or a decision landed at the same moment
+        _refuse_race(role)
     deliver_queued(*messages)
+
+
+def _refuse_race(role: Role) -> NoReturn:
+    """Undo everything this confirmation did and say what beat it."""
+    db.session.rollback()
+    if confirmed_draw(role) is not None:
+        message = (
+            "Someone else confirmed a draw for this role at the same moment, so this "
+            "confirmation changed nothing. Reload the page to see the confirmed draw"
+        )
+    else:
+        message = (
+            "Someone else made a decision at the same time, so nothing changed. Reload the page"
+        )
+    raise LotteryError({"confirm": message})

@@ -4,7 +4,7 @@ message is in the lottery's own words and nothing typed is lost)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
 
 from lep.forms import strip
 from lep.shortlisting.lottery import QuotaRow
@@ -53,6 +53,15 @@ class DrawForm(FlaskForm):
         description=(
             "Leave this blank for a new draw: a random seed is chosen and recorded. To repeat an "
             "earlier draw exactly, enter its seed."
+        ),
+        filters=[strip],
+    )
+    # Shown only once the role has a draw: the service requires it for every later draw.
+    reason = TextAreaField(
+        "Why are you drawing again?",
+        description=(
+            "For example, the quotas were wrong and have been corrected. Every draw is kept and "
+            "shown in the history with this reason, so anyone reviewing the decision can see it."
         ),
         filters=[strip],
     )

@@ -89,7 +89,7 @@ def _result_rows(draw: LotteryDraw) -> list[ResultRow]:
 
 
 def _people(draws: list[LotteryDraw]) -> dict[int, User]:
-    ids = {d.by_id for d in draws}
+    ids = {d.by_id for d in draws} | {d.confirmed_by_id for d in draws if d.confirmed_by_id}
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
@@ -166,7 +166,7 @@ def draw(role_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _page(role, draw_form=form, failed=form)
     try:
-        made = lottery.run_draw(role, _by(), form.seed.data or None)
+        made = lottery.run_draw(role, _by(), form.seed.data or None, form.reason.data or "")
     except lottery.LotteryError as exc:
         show_errors(form, exc.errors)
         return _page(role, draw_form=form, failed=form)

@@ -20,7 +20,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from lep import audit
 from lep.accounts.models import User
 from lep.applications.models import Application
-from lep.audit.models import AuditEvent
 from lep.extensions import db
 from lep.roles.models import Criterion, Question, Role
 from lep.shortlisting.assessment import ApplicationAssessment, assess, scored_criteria
@@ -44,6 +43,7 @@ FILTERS = {
     "moderation": "Needs moderation",
     "undecided": "Not decided",
 }
+# The audit action recorded when an applicant is told (the state is Decision.outcome_sent_at).
 OUTCOME_SENT = "shortlisting.outcome_sent"
 
 
@@ -101,17 +101,17 @@ def check_scoring_closed(panel: Panel | None) -> None:
 
 
 def outcomes_sent(application_ids: list[int]) -> set[int]:
-    """Applications whose outcome has been emailed (the audit log is the record)."""
+    """Applications whose applicant has been told the outcome (Decision.outcome_sent_at)."""
     if not application_ids:
         return set()
-    rows = db.session.scalars(
-        select(AuditEvent.subject_id).where(
-            AuditEvent.action == OUTCOME_SENT,
-            AuditEvent.subject_type == "application",
-            AuditEvent.subject_id.in_([str(i) for i in application_ids]),
+    return set(
+        db.session.scalars(
+            select(Decision.application_id).where(
+                Decision.application_id.in_(application_ids),
+                Decision.outcome_sent_at.is_not(None),
+            )
         )
     )
-    return {int(s) for s in rows if s is not None}
 
 
 def considered_application(role: Role, application_id: int) -> Application | None:
@@ -303,7 +303,7 @@ def matrix(role: Role, page: int = 1, show: str = "all") -> Matrix:
             unscored[application_id][scorer_id] = (
                 "Conflict" if status == "conflict" else "In progress"
             )
-    told = outcomes_sent(ids)
+    told = {i for i, d in decisions.items() if d.outcome_sent_at is not None}
     scorers = scorers_for(role, panel)
     return Matrix(
         role=role,

@@ -6,6 +6,8 @@ rate card, with sessions a month; a voluntary role with no pay. The offer freeze
 was made at (a later pay table or new rates change nothing already offered). The applicant
 accepts (they become a partner, appointed to the role) or declines; HR may withdraw an offer
 nobody has answered. Every change is a guarded UPDATE, so a double click or two tabs act once.
+Why an offer was withdrawn or declined is kept on the offer (`reason`); the interview's outcome
+("offer" or "unsuccessful", with the reason kept for feedback) on the interview.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
 
 OFFERABLE = ("shortlisted", "interview")  # a lottery's selection is "shortlisted"
-PIPELINE = ("interview", "shortlisted", "offered", "appointed", "declined")
+PIPELINE = ("interview", "shortlisted", "offered", "appointed", "declined", "unsuccessful")
 MAX_REASON = 2_000
 MAX_SESSIONS = 31
 FULL_TIME = pay.FULL_TIME_MINUTES
@@ -116,8 +118,15 @@ def may_answer(offer: Offer) -> bool:
     return offer.status == "made" and offer.application.status == "offered"
 
 
-def pipeline(role: Role) -> list[tuple[Application, Offer | None]]:
-    """A role's applications from shortlisting on, each with its latest offer."""
+@dataclass(frozen=True)
+class PipelineRow:
+    application: Application
+    offer: Offer | None  # the latest offer, whatever its status
+    interview: Interview | None
+
+
+def pipeline(role: Role) -> list[PipelineRow]:
+    """A role's applications from shortlisting on, each with its latest offer and interview."""
     applications = list(
         db.session.scalars(
             select(Application)
@@ -127,15 +136,21 @@ def pipeline(role: Role) -> list[tuple[Application, Offer | None]]:
         )
     )
     latest: dict[int, Offer] = {}
+    interviews: dict[int, Interview] = {}
     if applications:
+        ids = [a.id for a in applications]
         for offer in db.session.scalars(
             select(Offer)
-            .where(Offer.application_id.in_([a.id for a in applications]))
+            .where(Offer.application_id.in_(ids))
             .options(selectinload(Offer.pay_point))
             .order_by(Offer.id)
         ):
             latest[offer.application_id] = offer
-    return [(a, latest.get(a.id)) for a in applications]
+        interviews = {
+            i.application_id: i
+            for i in db.session.scalars(select(Interview).where(Interview.application_id.in_(ids)))
+        }
+    return [PipelineRow(a, latest.get(a.id), interviews.get(a.id)) for a in applications]
 
 
 def hours_words(minutes: int) -> str:
@@ -288,11 +303,16 @@ def _move_application(application: Application, expected: tuple[str, ...], statu
     db.session.refresh(application)
 
 
-def _move_offer(offer: Offer, status: str) -> None:
+def _interview(application: Application) -> Interview | None:
+    return db.session.scalar(select(Interview).where(Interview.application_id == application.id))
+
+
+def _move_offer(offer: Offer, status: str, reason: str = "") -> None:
+    """One guarded UPDATE: answer or withdraw only an offer still waiting, keeping why."""
     result = db.session.execute(
         update(Offer)
         .where(Offer.id == offer.id, Offer.status == "made")
-        .values(status=status, responded_at=utcnow())
+        .values(status=status, responded_at=utcnow(), reason=reason)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -314,6 +334,13 @@ def make_offer(application: Application, terms: OfferTerms, by: Any) -> Offer:
     assert terms.start_date is not None
     before = application.status
     _move_application(application, OFFERABLE, "offered")
+    interview = _interview(application) if before == "interview" else None
+    if interview is not None:
+        interview_before = {
+            "outcome": interview.outcome,
+            "outcome_reason": interview.outcome_reason,
+        }
+        interview.outcome, interview.outcome_reason = "offer", ""
     offer = Offer(
         application_id=application.id,
         role_id=role.id,
@@ -356,6 +383,15 @@ def make_offer(application: Application, terms: OfferTerms, by: Any) -> Offer:
         after={"status": "offered", "offer_id": offer.id},
         actor=by,
     )
+    if interview is not None:
+        audit.record(
+            "application.interview_outcome",
+            "application",
+            application.id,
+            before=interview_before,
+            after={"outcome": "offer", "offer_id": offer.id},
+            actor=by,
+        )
     message = _email_applicant(
         offer, f"We would like to offer you the role: {role.title}", "offer_made"
     )
@@ -375,12 +411,8 @@ def withdraw_offer(offer: Offer, by: Any, reason: str) -> Offer:
     if offer.status != "made":
         raise OfferError({"offer": "Only an offer that has not been answered can be withdrawn"})
     application = offer.application
-    back_to = (
-        "interview"
-        if db.session.scalar(select(Interview.id).where(Interview.application_id == application.id))
-        else "shortlisted"
-    )
-    _move_offer(offer, "withdrawn")
+    back_to = "interview" if _interview(application) is not None else "shortlisted"
+    _move_offer(offer, "withdrawn", reason)
     _move_application(application, ("offered",), back_to)
     audit.record(
         "offer.withdrawn",
@@ -453,7 +485,7 @@ def decline_offer(offer: Offer, user: Any, reason: str = "") -> Offer:
     if len(reason) > MAX_REASON:
         raise OfferError({"reason": "Your reason must be 2,000 characters or fewer"})
     application = _answerable(offer, user)
-    _move_offer(offer, "declined")
+    _move_offer(offer, "declined", reason)
     _move_application(application, ("offered",), "declined")
     audit.record(
         "offer.declined",
@@ -502,8 +534,8 @@ def _email_hr(offer: Offer, answer: str, reason: str = "") -> OutboxMessage | No
 
 
 def record_unsuccessful(application: Application, by: Any, reason: str) -> Application:
-    """After interview, not this time: the reason is kept (audited) for feedback, and the
-    applicant is told kindly, with a way to ask for feedback."""
+    """After interview, not this time: the reason is kept on the interview for feedback (not
+    sent), and the applicant is told kindly, with a way to ask for feedback."""
     reason = (reason or "").strip()
     if application.status != "interview":
         raise OfferError(
@@ -514,11 +546,16 @@ def record_unsuccessful(application: Application, by: Any, reason: str) -> Appli
     if len(reason) > MAX_REASON:
         raise OfferError({"reason": "The reason must be 2,000 characters or fewer"})
     _move_application(application, ("interview",), "unsuccessful")
+    interview = _interview(application)
+    before: dict[str, Any] = {"status": "interview"}
+    if interview is not None:
+        before |= {"outcome": interview.outcome, "outcome_reason": interview.outcome_reason}
+        interview.outcome, interview.outcome_reason = "unsuccessful", reason
     audit.record(
         "application.interview_outcome",
         "application",
         application.id,
-        before={"status": "interview"},
+        before=before,
         after={"status": "unsuccessful", "outcome": "unsuccessful", "reason": reason},
         actor=by,
     )

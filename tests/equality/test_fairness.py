@@ -21,6 +21,7 @@ ETHNIC = "What is your ethnic group?"
 WHITE = "White"
 BLACK = "Black, Black British, Caribbean or African"
 ASIAN = "Asian or Asian British"
+MIXED = "Mixed or multiple ethnic groups"
 PREFER_NOT = "Prefer not to say"
 
 
@@ -114,8 +115,12 @@ def test_a_group_under_four_fifths_of_the_highest_is_flagged(role_with_a_gap):
     assert not rows[WHITE][1].flagged
     assert not rows[PREFER_NOT][1].flagged  # 50%, but not a group to compare
     assert [f.text for f in question.flags] == [
-        f"{BLACK}: 25% passed to shortlisted, against 80% for White"
+        f"{BLACK}: 25% passed to shortlisted, against 80% for White",
+        # None of them went on: the page shows 0, so saying so gives nothing away.
+        f"{ASIAN}: 0 of 7 went on to interviewed, against 75% for White",
+        f"{BLACK}: 0 of 5 went on to interviewed, against 75% for White",
     ]
+    assert rows[BLACK][2].flagged and rows[BLACK][2].rate is None
 
 
 def test_just_at_four_fifths_is_not_flagged(hr):
@@ -151,6 +156,64 @@ def test_small_numbers_are_hidden_and_get_no_rate(hr):
     assert rows[BLACK][1].rate is None and rows[ASIAN][1].rate is None
     assert rows[WHITE][1].rate_text == "50%"
     assert question.flags == ()  # one group with a rate: nothing to compare it with
+
+
+def few_of_twenty(hr, black_shortlisted: int):  # type: ignore[no-untyped-def]
+    """White 10 of 10 shortlisted; Black a few of 20; Asian 5 of 6 (hidden beside Black's)."""
+    role = role_paid("employed")
+    many(role, "shortlisted", "white", 10, hr)
+    many(role, "shortlisted", "black", black_shortlisted, hr)
+    many(role, "not_shortlisted", "black", 20 - black_shortlisted, hr)
+    many(role, "shortlisted", "asian", 5, hr)
+    many(role, "not_shortlisted", "asian", 1, hr)
+    return ethnic(fairness_report(role.id))
+
+
+def test_fewer_than_5_of_many_is_flagged_without_giving_the_number(hr):
+    seen = []
+    for black_shortlisted in (1, 4):
+        question, rows = few_of_twenty(hr, black_shortlisted)
+        assert [c.text for c in rows[BLACK]][:2] == ["20", "fewer than 5"]
+        assert rows[BLACK][1].count is None and rows[BLACK][1].rate is None
+        assert rows[BLACK][1].flagged
+        assert [f.text for f in question.flags] == [
+            f"{BLACK}: fewer than 5 of 20 went on to shortlisted, against 100% for White"
+        ]
+        seen.append(
+            ([f.text for f in question.flags], [[c.text for c in r] for r in rows.values()])
+        )
+    # 1 or 4: the page and its flags are the same, so they tell nobody which.
+    assert seen[0] == seen[1]
+
+
+def test_a_count_hidden_beside_a_small_one_is_not_flagged_as_fewer_than_5(hr):
+    # Asian 5 of 6 is hidden only because Black's small count sits beside it. Flagging it would
+    # be wrong (83% is not under four fifths of 100%), and flagging only the truly small count
+    # would tell the reader which hidden count is which.
+    question, rows = few_of_twenty(hr, 2)
+    assert [c.text for c in rows[ASIAN]][:2] == ["6", "fewer than 5"]
+    assert not rows[ASIAN][1].flagged
+    assert ASIAN not in " ".join(f.text for f in question.flags)
+
+
+def test_no_flag_where_the_page_cannot_tell(hr):
+    role = role_paid("employed")
+    many(role, "shortlisted", "white", 10, hr)
+    many(role, "not_shortlisted", "white", 10, hr)  # 50%
+    # 2 of 6: but as far as the page shows, up to 3 of 6 (the 3 shortlisted it hides), which
+    # is not under four fifths of 50%.
+    many(role, "shortlisted", "black", 2, hr)
+    many(role, "not_shortlisted", "black", 4, hr)
+    many(role, "shortlisted", "asian", 5, hr)
+    many(role, "not_shortlisted", "asian", 5, hr)
+    many(role, "shortlisted", "mixed", 1, hr)  # 1 of 3: too few at the stage before to judge
+    many(role, "not_shortlisted", "mixed", 2, hr)
+    many(role, "not_shortlisted", "other", 2, hr)
+    question, rows = ethnic(fairness_report(role.id))
+    assert rows[BLACK][0].text == "6"
+    assert rows[BLACK][1].text == "fewer than 5" and not rows[BLACK][1].flagged
+    assert rows[MIXED][0].text == "fewer than 5" and not rows[MIXED][1].flagged
+    assert question.flags == ()
 
 
 def test_overall_and_per_role(role_with_a_gap, hr):

@@ -75,6 +75,7 @@ def application_at(
                 outcome="shortlisted",
                 reason="Meets every essential criterion",
                 by_id=lead.id,
+                outcome_sent_at=utcnow() - dt.timedelta(days=10),  # told, then on they went
             )
         )
     if status in ("interview", "offered", "appointed", "declined", "unsuccessful"):

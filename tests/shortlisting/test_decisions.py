@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from lep import audit
 from lep.db import utcnow
 from lep.extensions import db
 from lep.shortlisting import decisions
@@ -59,6 +60,17 @@ def scored(role, make_user, scorers, values_1, values_2, **values):
 def fresh(application):
     db.session.expire_all()
     return application
+
+
+def sent_at(*applications):  # type: ignore[no-untyped-def]
+    db.session.expire_all()
+    return dict(
+        db.session.execute(
+            select(Decision.application_id, Decision.outcome_sent_at).where(
+                Decision.application_id.in_([a.id for a in applications])
+            )
+        ).all()
+    )
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -261,6 +273,9 @@ def test_outcomes_go_once_to_every_decided_applicant(app, role, lead, decided):
     assert f"/applications/{no.id}/feedback" in sorry.body_text
     assert emails_to("later@example.org") == []
     assert {e.subject_id for e in audits("shortlisting.outcome_sent")} == {str(yes.id), str(no.id)}
+    sent = sent_at(yes, no)
+    assert sent[yes.id] is not None and sent[yes.id] == sent[no.id]
+    assert decisions.untold(role) == [] and decisions.untold_count(role) == 0
     [batch] = audits("shortlisting.outcomes_sent", role.id)
     assert batch.after == {"shortlisted": 1, "not_shortlisted": 1, "reasons_included": False}
 
@@ -294,6 +309,7 @@ def test_only_the_lead_sends_outcomes(app, role, make_user, decided):
     assert "Only the panel&#39;s lead" in client.get(matrix_url(role)).get_data(as_text=True)
     assert emails_to("yes@example.org") == []
     assert audits("shortlisting.outcome_sent") == []
+    assert decisions.untold_count(role) == 2
 
 
 def test_nothing_is_sent_when_a_decision_no_longer_follows_the_rules(role, lead, decided):
@@ -305,6 +321,19 @@ def test_nothing_is_sent_when_a_decision_no_longer_follows_the_rules(role, lead,
     assert yes.reference in refused.value.errors["outcomes"]
     assert emails_to("yes@example.org") == emails_to("no@example.org") == []
     assert audits("shortlisting.outcome_sent") == []
+    assert set(sent_at(*decided[:2]).values()) == {None}
+
+
+def test_being_told_is_read_from_the_decision_not_from_the_audit_log(role, lead, decided):
+    yes, no, _ = decided
+    # An audit event alone (say, restored from an archive) tells nobody anything.
+    audit.record("shortlisting.outcome_sent", "application", no.id, after={"outcome": "x"})
+    db.session.commit()
+    assert [a.id for a, _ in decisions.untold(role)] == sorted([yes.id, no.id])
+    assert decisions.untold_count(role) == 2
+    assert not decisions.may_ask_for_feedback(no)
+    decisions.decide(no, "not_shortlisted", "Still limited evidence", lead)  # not final yet
+    assert decisions.send_outcomes(role, lead).total == 2
 
 
 def test_the_page_warns_when_a_decision_no_longer_follows_the_rules(app, role, lead, decided):

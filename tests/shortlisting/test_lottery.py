@@ -11,12 +11,15 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from lep import audit
 from lep.audit.models import AuditEvent
+from lep.db import utcnow
 from lep.extensions import db
 from lep.shortlisting import lottery
 from lep.shortlisting.models import Decision, LotteryDraw, LotteryQuota
+from lep.shortlisting.moderation import outcomes_sent
 from tests.helpers import emails_to
 from tests.shortlisting.lottery_support import (
     Applicants,
@@ -233,7 +236,7 @@ def test_the_same_seed_and_inputs_repeat_the_draw_exactly(role, applicants, hr):
     close(role)
     quotas_for_twelve(role, hr)
     first = lottery.run_draw(role, hr)
-    again = lottery.run_draw(role, hr, str(first.seed))
+    again = lottery.run_draw(role, hr, str(first.seed), "Checking the draw repeats")
     assert again.id != first.id and again.seed == first.seed
     assert again.selected == first.selected
     assert again.chances == first.chances
@@ -398,9 +401,17 @@ def test_confirming_shortlists_the_selected_and_tells_everyone_in_the_draw(role,
         assert "There were 3 places and 6 people in the draw" in mail[0].body_text
     assert emails_to(failed.applicant.email) == []
     assert lottery.confirmed_draw_id(role) == draw.id
+    confirmed = db.session.get(LotteryDraw, draw.id)
+    assert confirmed.confirmed_at is not None and confirmed.confirmed_by_id == hr.id
+    # Each of them has been told: their decision is final, and nobody is left to tell.
+    assert all(d.outcome_sent_at == confirmed.confirmed_at for d in decisions.values())
+    assert outcomes_sent([a.id for a in made]) == {a.id for a in made}
     assert audit_count("lottery.confirmed") == 1
     assert audit_count("shortlisting.decided") == 6
     assert audit_count(lottery.OUTCOME_SENT) == 6
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "lottery.confirmed"))
+    assert event.before == {"confirmed_at": None}
+    assert event.after["confirmed_by_id"] == hr.id
 
 
 def test_a_confirmed_draw_cannot_be_confirmed_again_or_redrawn(role, applicants, hr):
@@ -409,9 +420,14 @@ def test_a_confirmed_draw_cannot_be_confirmed_again_or_redrawn(role, applicants,
     before = statuses(role)
     with pytest.raises(lottery.LotteryError) as twice:
         lottery.confirm_draw(draw, hr)
-    assert "has been confirmed" in twice.value.errors["confirm"]
+    assert twice.value.errors["confirm"].startswith(
+        f"The draw for this role has been confirmed (draw {draw.id}, confirmed "
+    )
+    assert twice.value.errors["confirm"].endswith(
+        "by Harriet HR), so the places, quotas and draw can no longer change"
+    )
     with pytest.raises(lottery.LotteryError) as redraw:
-        lottery.run_draw(role, hr)
+        lottery.run_draw(role, hr, reason="Try again")
     assert "has been confirmed" in redraw.value.errors["draw"]
     with pytest.raises(lottery.LotteryError):
         lottery.save_quotas(role, "2", limits(role), hr)
@@ -422,19 +438,19 @@ def test_a_confirmed_draw_cannot_be_confirmed_again_or_redrawn(role, applicants,
 
 def test_only_the_latest_feasible_and_unchanged_draw_can_be_confirmed(role, applicants, hr):
     made, first = drawn(role, applicants, hr)
-    second = lottery.run_draw(role, hr)
+    second = lottery.run_draw(role, hr, reason="A second look")
     with pytest.raises(lottery.LotteryError) as older:
         lottery.confirm_draw(first, hr)
     assert older.value.errors["confirm"] == (
         f"Only the latest draw can be confirmed: that is draw {second.id}"
     )
     lottery.save_quotas(role, "7", limits(role), hr)
-    impossible = lottery.run_draw(role, hr)  # 7 places, 6 eligible
+    impossible = lottery.run_draw(role, hr, reason="Seven places now")  # 6 eligible
     with pytest.raises(lottery.LotteryError) as infeasible:
         lottery.confirm_draw(impossible, hr)
     assert "cannot be confirmed" in infeasible.value.errors["confirm"]
     lottery.save_quotas(role, "3", limits(role), hr)
-    latest = lottery.run_draw(role, hr)
+    latest = lottery.run_draw(role, hr, reason="Back to three places")
     made[0].status = "withdrawn"
     db.session.commit()
     with pytest.raises(lottery.LotteryError) as changed:
@@ -443,6 +459,95 @@ def test_only_the_latest_feasible_and_unchanged_draw_can_be_confirmed(role, appl
     assert db.session.scalar(select(func.count(Decision.id))) == 0
     assert fresh(made[1]).status == "submitted"
     assert lottery.confirmed_draw_id(role) is None
+
+
+def test_two_confirmations_at_the_same_moment_confirm_once(role, applicants, hr, monkeypatch):
+    made, first = drawn(role, applicants, hr)
+    second = lottery.run_draw(role, hr, reason="The first seed was typed by mistake")
+    # Someone else's confirmation lands between this one's check and its write: the check
+    # sees nothing, so only the database's one-confirmed-draw-per-role index can refuse it.
+    db.session.execute(
+        update(LotteryDraw)
+        .where(LotteryDraw.id == first.id)
+        .values(confirmed_at=utcnow(), confirmed_by_id=hr.id)
+    )
+    db.session.commit()
+    monkeypatch.setattr(lottery, "check_not_confirmed", lambda role, where: None)
+    with pytest.raises(lottery.LotteryError) as refused:
+        lottery.confirm_draw(second, hr)
+    assert refused.value.errors["confirm"] == (
+        "Someone else confirmed a draw for this role at the same moment, so this confirmation "
+        "changed nothing. Reload the page to see the confirmed draw"
+    )
+    db.session.expire_all()
+    assert db.session.get(LotteryDraw, second.id).confirmed_at is None
+    assert lottery.confirmed_draw_id(role) == first.id
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
+    assert sum(len(emails_to(a.applicant.email)) for a in made) == 0
+    assert audit_count("lottery.confirmed") == 0
+
+
+def test_the_same_draw_confirmed_twice_at_once_confirms_once(
+    role, applicants, hr, make_user, monkeypatch
+):
+    made, draw = drawn(role, applicants, hr)
+    other = make_user("hr", full_name="Omar Other")
+    # The other person's confirmation of this very draw lands between this one's check and its
+    # write (a double click, or two tabs): the guarded write finds it already confirmed.
+    db.session.execute(
+        update(LotteryDraw)
+        .where(LotteryDraw.id == draw.id)
+        .values(confirmed_at=utcnow(), confirmed_by_id=other.id)
+    )
+    db.session.commit()
+    monkeypatch.setattr(lottery, "check_not_confirmed", lambda role, where: None)
+    with pytest.raises(lottery.LotteryError) as refused:
+        lottery.confirm_draw(draw, hr)
+    assert "confirmed a draw for this role at the same moment" in refused.value.errors["confirm"]
+    db.session.expire_all()
+    assert db.session.get(LotteryDraw, draw.id).confirmed_by_id == other.id
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
+    assert sum(len(emails_to(a.applicant.email)) for a in made) == 0
+
+
+def test_confirmation_is_read_from_the_draw_not_from_the_audit_log(role, applicants, hr):
+    _, draw = drawn(role, applicants, hr)
+    # An audit event alone (say, restored from an archive) confirms nothing.
+    audit.record("lottery.confirmed", "lottery_draw", draw.id, after={"role_id": role.id})
+    db.session.commit()
+    assert lottery.confirmed_draw_id(role) is None
+    lottery.confirm_draw(draw, hr)
+    assert lottery.confirmed_draw_id(role) == draw.id
+
+
+# --- Drawing again ------------------------------------------------------------------------------
+
+
+def test_the_first_draw_needs_no_reason_and_every_later_one_does(role, applicants, hr):
+    _, first = drawn(role, applicants, hr)
+    assert first.redraw_reason == ""
+    for missing in (None, "", "   "):
+        with pytest.raises(lottery.LotteryError) as refused:
+            lottery.run_draw(role, hr, reason=missing)
+        assert refused.value.errors == {"reason": "Enter why you are drawing again"}
+    with pytest.raises(lottery.LotteryError) as too_long:
+        lottery.run_draw(role, hr, reason="x" * 2_001)
+    assert too_long.value.errors == {"reason": "The reason must be 2,000 characters or fewer"}
+    # A bad seed and a missing reason are both named at once.
+    with pytest.raises(lottery.LotteryError) as both:
+        lottery.run_draw(role, hr, "abc")
+    assert set(both.value.errors) == {"seed", "reason"}
+    assert [d.id for d in lottery.draws_for(role)] == [first.id]  # nothing was drawn
+    again = lottery.run_draw(role, hr, reason="  A quota was set wrongly and is now fixed  ")
+    assert again.redraw_reason == "A quota was set wrongly and is now fixed"
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "lottery.drawn", AuditEvent.subject_id == str(again.id)
+        )
+    )
+    assert event.after["redraw_reason"] == "A quota was set wrongly and is now fixed"
+    assert event.after["earlier_draws"] == 1
+    assert [d.id for d in lottery.draws_for(role)] == [again.id, first.id]  # both kept
 
 
 def test_chances_are_rounded_so_they_still_add_up_to_the_places():

@@ -203,7 +203,7 @@ def test_a_seed_can_be_given_to_repeat_a_draw_and_a_bad_one_is_refused(
     assert error_at(page, "seed").startswith("Enter the seed as a whole number from 1 to")
     assert 'value="twelve"' in page
     assert db.session.scalar(select(func.count(LotteryDraw.id))) == 1
-    again = post(client, role, "/draw", {"seed": str(first.seed)})
+    again = post(client, role, "/draw", {"seed": str(first.seed), "reason": "Checking it repeats"})
     assert again.status_code == 302
     repeat = db.session.scalar(select(LotteryDraw).order_by(LotteryDraw.id.desc()))
     assert repeat.seed == first.seed and repeat.selected == first.selected
@@ -231,6 +231,8 @@ def test_confirming_on_the_page_shortlists_and_emails_once(client, hr, role, app
     assert response.status_code == 302
     page = text(client.get(response.headers["Location"]))
     assert f"Draw {draw.id} confirmed: 3 shortlisted and 2 not shortlisted" in visible(page)
+    history = visible(page.split('id="history"', 1)[1])
+    assert "(confirmed " in history and " by Harriet HR)" in history
     assert "Confirm draw" not in page
     assert 'action="' + url(role, "/draw") not in page  # no more drawing
     now = statuses(role)
@@ -246,13 +248,44 @@ def test_the_history_lists_every_draw_with_its_own_page(client, hr, role, applic
     spread(applicants, 4)
     close(role)
     first = lottery.run_draw(role, hr)
-    second = lottery.run_draw(role, hr)
+    second = lottery.run_draw(role, hr, reason="The places were wrong")
     page = text(client.get(url(role)))
     history = page.split('id="history"', 1)[1]
     assert f"Draw {first.id}" in history and f"Draw {second.id}" in history
     assert str(first.seed) in history
+    rows = visible(history.split("</table>", 1)[0])
+    assert f"Draw {second.id}" in rows and "The places were wrong" in rows
+    assert f"Draw {first.id}" in rows and "First draw" in rows
     older = text(client.get(url(role, f"/draws/{first.id}")))
     assert title(older).startswith(f"Draw {first.id} - Citizens' panel")
     assert "Only the latest draw can be confirmed" in older
     assert "Confirm draw" not in older
-    assert f"Confirm draw {second.id}" in text(client.get(url(role, f"/draws/{second.id}")))
+    later = text(client.get(url(role, f"/draws/{second.id}")))
+    assert f"Confirm draw {second.id}" in later
+    assert "Why drawn again The places were wrong" in visible(later)
+
+
+def test_drawing_again_asks_why_at_the_field_and_keeps_what_was_typed(client, hr, role, applicants):
+    spread(applicants, 5)
+    close(role)
+    first_page = visible(text(client.get(url(role))))
+    assert "Every draw is kept and shown in the history on this page" in first_page
+    assert "Why are you drawing again?" not in first_page  # the first draw needs no reason
+    assert post(client, role, "/draw", {"seed": ""}).status_code == 302
+    page = text(client.get(url(role)))
+    assert "Why are you drawing again?" in visible(page)
+    assert "This role has already been drawn 1 time." in visible(page)
+    refused = post(client, role, "/draw", {"seed": "12345", "reason": "  "})
+    page = text(refused)
+    assert refused.status_code == 200
+    assert title(page).startswith("Error: Selection by lottery")
+    assert error_at(page, "reason") == "Enter why you are drawing again"
+    assert ("#reason", "Enter why you are drawing again") in summary_links(page)
+    assert 'value="12345"' in page
+    assert db.session.scalar(select(func.count(LotteryDraw.id))) == 1
+    drawn = post(client, role, "/draw", {"seed": "", "reason": "Quotas corrected"})
+    assert drawn.status_code == 302
+    latest = db.session.scalar(select(LotteryDraw).order_by(LotteryDraw.id.desc()))
+    assert latest.redraw_reason == "Quotas corrected"
+    history = visible(text(client.get(url(role))).split('id="history"', 1)[1])
+    assert "Quotas corrected" in history

@@ -52,6 +52,14 @@ def date_parts(day: dt.date) -> dict[str, str]:
     }
 
 
+def offers_row(client, application: Application) -> str:  # type: ignore[no-untyped-def]
+    """The words of an application's row on HR's interviews and offers page."""
+    html = client.get(f"/hr/roles/{application.role_id}/offers").get_data(as_text=True)
+    row = re.search(rf'<tr[^>]*id="application-{application.id}".*?</tr>', html, re.S)
+    assert row, "the application is not on the page"
+    return main_text(f"<main>{row.group(0)}</main>")
+
+
 @pytest.fixture
 def hr(login):  # type: ignore[no-untyped-def]
     user = person("hr", full_name="Harriet Lead")
@@ -205,6 +213,8 @@ def test_hr_withdraws_an_offer(client, hr):
     assert response.status_code == 302
     assert fresh(Offer, offer.id).status == "withdrawn"
     assert "Wrong pay point" in emails_to(applicant.email)[-1].body_text
+    listed = offers_row(client, application)
+    assert "Withdrawn Why it was withdrawn: Wrong pay point" in listed
     again = client.get(url, follow_redirects=True)
     assert "Only an offer that has not been answered can be withdrawn" in main_text(
         again.get_data(as_text=True)
@@ -229,6 +239,11 @@ def test_hr_records_the_interview_outcome(client, hr):
     assert response.status_code == 302
     assert fresh(Application, application.id).status == "unsuccessful"
     assert "not offering you the role" in emails_to(applicant.email)[-1].body_text
+    assert "Less experience" not in emails_to(applicant.email)[-1].body_text
+    # Still on HR's list, with the reason kept for feedback.
+    listed = offers_row(client, application)
+    assert "Not successful Why (kept for feedback, not sent): Less experience" in listed
+    assert "Nothing: not successful at interview" in listed
 
 
 def test_hr_pages_are_for_hr_only(client, login):
@@ -292,7 +307,7 @@ def test_the_applicant_sees_the_offer_and_accepts_it(client, login):
     assert fresh(Application, application.id).status == "appointed"
 
 
-def test_the_applicant_declines_with_a_reason(client, login):
+def test_the_applicant_declines_with_a_reason(app, client, login):
     applicant = person("applicant")
     application = application_at(role_paid("employed"), "interview", applicant=applicant)
     offer = offer_for(application, person("hr"))
@@ -308,7 +323,12 @@ def test_the_applicant_declines_with_a_reason(client, login):
     assert fresh(Application, application.id).status == "declined"
     assert "Too far to travel" in emails_to("priya.shah@example.org")[-1].body_text
     page = main_text(client.get(f"/offers/{offer.id}").get_data(as_text=True))
-    assert "You declined this offer" in page
+    assert "You declined this offer. You told us why: Too far to travel" in page
+    hr_client = app.test_client()
+    assert sign_in(hr_client, person("hr").email).status_code == 302
+    listed = offers_row(hr_client, application)
+    assert "Declined Their reason: Too far to travel" in listed
+    assert "Interview outcome Offer the role" in listed
 
 
 def test_nobody_else_sees_or_answers_an_offer(app):
@@ -337,7 +357,7 @@ def test_a_withdrawn_offer_cannot_be_answered(client, login):
     withdraw_offer(offer, hr, "Budget withdrawn")
     login(applicant)
     page = main_text(client.get(f"/offers/{offer.id}").get_data(as_text=True))
-    assert "We withdrew this offer" in page
+    assert "We withdrew this offer, so you do not need to reply to it. This is why: Budget" in page
     assert "Send your answer" not in page
     token = csrf_from(client.get("/dashboard").get_data(as_text=True))
     response = client.post(

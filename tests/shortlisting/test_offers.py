@@ -15,7 +15,7 @@ from lep.partners.models import Appointment
 from lep.roles import pay, paytables
 from lep.roles.models import RateCard
 from lep.shortlisting import offers
-from lep.shortlisting.models import Offer
+from lep.shortlisting.models import Interview, Offer
 from tests.helpers import emails_to, link_in
 from tests.roles.public_data import PPV
 from tests.shortlisting.offer_support import (
@@ -43,6 +43,11 @@ def actions(subject_type: str, subject_id: int) -> list[str]:
 def fresh(model, id_):  # type: ignore[no-untyped-def]
     db.session.expire_all()
     return db.session.get(model, id_)
+
+
+def interview_of(application: Application) -> Interview | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Interview).where(Interview.application_id == application.id))
 
 
 @pytest.fixture
@@ -259,7 +264,9 @@ def test_declining_with_a_reason(hr):
     application = application_at(role_paid("employed"), "interview", applicant=applicant)
     offer = offer_for(application, hr)
     offers.decline_offer(offer, applicant, "  I have taken another job  ")
-    assert fresh(Offer, offer.id).status == "declined"
+    declined = fresh(Offer, offer.id)
+    assert declined.status == "declined"
+    assert declined.reason == "I have taken another job"  # kept on the offer, for HR's page
     assert fresh(Application, application.id).status == "declined"
     assert db.session.scalar(select(func.count(Appointment.id))) == 0
     assert "partner" not in db.session.get(type(applicant), applicant.id).roles
@@ -278,8 +285,9 @@ def test_answering_twice_is_refused_and_changes_nothing(hr):
     with pytest.raises(offers.OfferError):
         offers.accept_offer(offer, applicant)
     with pytest.raises(offers.OfferError):
-        offers.decline_offer(offer, applicant)
+        offers.decline_offer(offer, applicant, "A reason given too late")
     assert fresh(Offer, offer.id).status == "declined"
+    assert fresh(Offer, offer.id).reason == ""  # the refused second answer changed nothing
     assert fresh(Application, application.id).status == "declined"
     assert db.session.scalar(select(func.count(Appointment.id))) == 0
     assert "partner" not in db.session.get(type(applicant), applicant.id).roles
@@ -319,7 +327,9 @@ def test_hr_withdraws_an_unanswered_offer_with_a_reason(hr):
     assert refused.value.errors == {"reason": "Enter why the offer is being withdrawn"}
     assert fresh(Offer, offer.id).status == "made"
     offers.withdraw_offer(offer, hr, "The hours were wrong: a corrected offer follows")
-    assert fresh(Offer, offer.id).status == "withdrawn"
+    withdrawn_offer = fresh(Offer, offer.id)
+    assert withdrawn_offer.status == "withdrawn"
+    assert withdrawn_offer.reason == "The hours were wrong: a corrected offer follows"
     assert fresh(Application, application.id).status == "interview"  # back where it was
     withdrawn = emails_to(applicant.email)[-1]
     assert withdrawn.subject.endswith("has been withdrawn")
@@ -347,6 +357,7 @@ def test_an_answered_offer_cannot_be_withdrawn(hr):
     with pytest.raises(offers.OfferError):
         offers.withdraw_offer(fresh(Offer, offer.id), hr, "Changed our minds")
     assert fresh(Offer, offer.id).status == "accepted"
+    assert fresh(Offer, offer.id).reason == ""
     assert fresh(Application, application.id).status == "appointed"
 
 
@@ -360,8 +371,12 @@ def test_unsuccessful_after_interview_keeps_the_reason_and_emails_kindly(hr):
         offers.record_unsuccessful(application, hr, "")
     assert "reason" in refused.value.errors
     assert fresh(Application, application.id).status == "interview"
+    assert interview_of(application).outcome is None  # the refusal recorded nothing
     offers.record_unsuccessful(application, hr, "Another candidate had more panel experience")
     assert fresh(Application, application.id).status == "unsuccessful"
+    interview = interview_of(application)
+    assert interview.outcome == "unsuccessful"
+    assert interview.outcome_reason == "Another candidate had more panel experience"
     event = db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "application.interview_outcome")
     )
@@ -371,6 +386,22 @@ def test_unsuccessful_after_interview_keeps_the_reason_and_emails_kindly(hr):
     assert "ask for feedback" in email.body_text
     assert "priya.shah@example.org" in email.body_text
     assert "panel experience" not in email.body_text  # kept for when they ask
+
+
+def test_an_offer_after_interview_is_its_outcome(hr):
+    application = application_at(role_paid("employed"), "interview")
+    offer = offer_for(application, hr)
+    interview = interview_of(application)
+    assert (interview.outcome, interview.outcome_reason) == ("offer", "")
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "application.interview_outcome")
+    )
+    assert event.before == {"outcome": None, "outcome_reason": ""}
+    assert event.after == {"outcome": "offer", "offer_id": offer.id}
+    # An offer straight from shortlisting has no interview to record an outcome on.
+    shortlisted = application_at(role_paid("sessional"), "shortlisted")
+    offer_for(shortlisted, hr)
+    assert interview_of(shortlisted) is None
 
 
 def test_an_outcome_only_for_an_application_at_interview(hr):
@@ -388,9 +419,13 @@ def test_waiting_offers_and_the_pipeline(hr):
     other = application_at(role, "shortlisted")
     application_at(role, "not_shortlisted")
     assert [o.id for o in offers.offers_awaiting_reply(applicant.id)] == [offer.id]
-    rows = {a.id: o for a, o in offers.pipeline(role)}
-    assert set(rows) == {waiting.id, other.id}
-    assert rows[waiting.id].id == offer.id and rows[other.id] is None
+    passed_over = application_at(role, "interview")
+    offers.record_unsuccessful(passed_over, hr, "Less experience of co-production")
+    rows = {row.application.id: row for row in offers.pipeline(role)}
+    assert set(rows) == {waiting.id, other.id, passed_over.id}
+    assert rows[waiting.id].offer.id == offer.id and rows[other.id].offer is None
+    assert rows[waiting.id].interview.outcome == "offer" and rows[other.id].interview is None
+    assert rows[passed_over.id].interview.outcome_reason == "Less experience of co-production"
     offers.accept_offer(offer, applicant)
     assert offers.offers_awaiting_reply(applicant.id) == []
     assert db.session.scalar(select(Application.status).where(Application.id == waiting.id)) == (
