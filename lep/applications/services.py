@@ -339,6 +339,7 @@ def _withdraw_live_offer(application: Application) -> None:
         select(Offer).where(Offer.application_id == application.id, Offer.status == "made")
     ):
         offer.status = "withdrawn"
+        offer.reason = "The applicant withdrew their application"
         offer.responded_at = utcnow()
         audit.record(
             "offer.withdrawn",

@@ -103,6 +103,10 @@ def decide(
     panel = panel_for(role)
     check_may_act(by, panel)
     check_scoring_closed(panel)
+    assert panel is not None
+    # Take turns with send_outcomes (PostgreSQL locks the panel row until commit), so a decision
+    # cannot change while its outcome is being emailed.
+    db.session.get(Panel, panel.id, with_for_update=True, populate_existing=True)
     if application.status not in DECIDABLE:
         raise ShortlistingError({"application": "A decision cannot be made on this application"})
     if outcomes_sent([application.id]):
