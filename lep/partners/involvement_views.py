@@ -41,7 +41,9 @@ from lep.partners.involvement_forms import (
 )
 from lep.partners.models import Involvement
 from lep.partners.statements import StatementError
+from lep.payments.models import Payment
 from lep.roles.pay import format_hours
+from lep.timeutil import to_london
 
 bp = Blueprint("involvement", __name__)
 
@@ -370,6 +372,37 @@ def statement_pdf(year: int) -> ResponseReturnValue:
         flash("The PDF cannot be made just now: print this page or save it as a PDF", "error")
         return redirect(url_for("involvement.statement", year=year))
     name = f"statement-of-payments-{data.label.replace('/', '-')}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/account/payments/<int:payment_id>/remittance.pdf")
+@signed_in
+def remittance_pdf(payment_id: int) -> ResponseReturnValue:
+    """Remittance advice for one of my paid payments: what it paid for, to the penny."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.user_id != current_user.id or payment.status != "paid":
+        abort(404)
+    assert payment.paid_at is not None
+    html = render_template(
+        "partners/payments/remittance_pdf.html",
+        payment=payment,
+        person=_me(),
+        paid_on=to_london(payment.paid_at).date(),
+        today=services.london_today(),
+        format_pounds=format_pounds,
+    )
+    pdf = statements.pdf_from_html(html)
+    if pdf is None:
+        flash("The PDF cannot be made just now: your remittance advice is in your email", "error")
+        return redirect(url_for("involvement.payments"))
+    name = f"remittance-{payment.reference.replace(' ', '-')}.pdf"
     return Response(
         pdf,
         mimetype="application/pdf",

@@ -325,6 +325,13 @@ def pdf_from_html(html: str, base_url: str | None = None) -> bytes | None:
     except (ImportError, OSError):
         return None
     try:
-        return bytes(weasyprint.HTML(string=html, base_url=base_url).write_pdf())
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_no_fetching)
+        return bytes(document.write_pdf())
     except OSError:
         return None
+
+
+def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The documents are self-contained: WeasyPrint fetches nothing (no requests to anywhere,
+    whatever a URL in the text might say)."""
+    raise ValueError(f"not fetched: {url[:80]}")

@@ -64,6 +64,18 @@ def payment_failed(payment: Payment) -> None:
         )
 
 
+def payment_scheduled(payment: Payment) -> None:
+    """Tell the payee what is about to be paid (their claims and fees are now scheduled)."""
+    _queue(
+        payment.user.email,
+        f"We are paying you {format_pounds(payment.amount_pence)}",
+        "payment_scheduled",
+        payment=payment,
+        user=payment.user,
+        payments_url=external_url("involvement.payments"),
+    )
+
+
 def send_remittances(payment_ids: Iterable[int]) -> None:
     """Remittance advice for each paid payment: what it paid for, to the penny."""
     ids = list(payment_ids)
@@ -82,6 +94,7 @@ def send_remittances(payment_ids: Iterable[int]) -> None:
             "payment_remittance",
             payment=payment,
             user=payment.user,
+            pdf_url=external_url("involvement.remittance_pdf", payment_id=payment.id),
         )
         payment.remittance_sent_at = now
     db.session.commit()

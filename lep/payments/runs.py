@@ -267,7 +267,7 @@ def build_run(
     for line in plan.payable:
         payment = Payment(
             run=run,
-            user_id=line.user.id,
+            user=line.user,
             amount_pence=line.total_pence,
             key=f"lep-{run.id}-{line.user.id}-{secrets.token_hex(8)}",
             reference="",
@@ -297,6 +297,10 @@ def build_run(
     )
     run.status = "awaiting_approval" if run.total_pence > threshold else "approved"
     _set_item_status(items, "scheduled", "scheduled")
+    from lep.payments import notices
+
+    for payment in run.payments:
+        notices.payment_scheduled(payment)  # "scheduled for payment": each payee is told
     audit.record(
         "payment_run.built",
         "payment_run",

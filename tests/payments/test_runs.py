@@ -18,6 +18,7 @@ from lep.partners.models import BankDetails
 from lep.payments import runs
 from lep.payments.models import BacsInstruction, Payment, PaymentRun
 from lep.payments.runs import PaymentError
+from tests.conftest import sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -251,3 +252,36 @@ def test_only_finance_builds_runs(make_user, finance):
     approved_claim(partner_with_bank(make_user, "Sam Partner"), finance, 850)
     with pytest.raises(PaymentError, match="Only the finance team"):
         runs.build_run(make_user("hr"))
+
+
+def test_each_payee_is_told_their_payment_is_scheduled_and_gets_remittance_as_a_pdf(
+    app, make_user, finance, login
+):
+    sam = partner_with_bank(make_user, "Sam Partner")
+    claim = approved_claim(sam, finance, 850, 1_200)
+    run = runs.build_run(finance)
+    told = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.template == "payment_scheduled")
+    )
+    assert told.to_address == sam.email
+    assert told.subject == "We are paying you £20.50"
+    assert f"Expenses claim {claim.reference}: £20.50" in told.body_text
+    runs.start_sending(run, finance)
+    db.session.expire_all()
+    runs.mark_run_paid(db.session.get(PaymentRun, run.id), finance)
+    payment = db.session.get(PaymentRun, run.id).payments[0]
+    advice = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.template == "payment_remittance")
+    )
+    url = f"/account/payments/{payment.id}/remittance.pdf"
+    assert url in advice.body_text
+    client = login(sam)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    assert "remittance-LEP-PAY-" in response.headers["Content-Disposition"]
+    # Nobody else's.
+    other = app.test_client()
+    sign_in(other, make_user("partner").email)
+    assert other.get(url).status_code == 404
