@@ -143,6 +143,7 @@ def test_a_partner_claims_mileage_and_a_receipted_fare_and_sends_the_claim(
         {
             "spent_on-day": "Enter the date of the expense",
             "category": "Select what kind of expense it is",
+            "description": "Enter what the expense was for",
         },
         follow_first=False,
     )
