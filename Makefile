@@ -5,15 +5,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+SCALE  ?= S
 export FLASK_APP := wsgi:app
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format install install-dev assets db demo browser worker clean help
+.PHONY: run test lint format install install-dev assets db demo browser worker clean help bench bench-compare wrk
 
 help:
 	@echo "make run     set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test    set up and run lint plus the whole test suite"
 	@echo "make lint    ruff (lint and format check) and mypy on lep/"
+	@echo "make bench   benchmark at SCALE=S|M|L on PostgreSQL (see bench/README.md)"
+	@echo "make bench-compare   the latest benchmark against the previous one"
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,19 +62,32 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-liberation >/dev/null; }
 
 lint: install-dev
-	$(BIN)/ruff check lep tests config.py wsgi.py scripts migrations
-	$(BIN)/ruff format --check lep tests config.py wsgi.py scripts migrations
+	$(BIN)/ruff check lep tests bench config.py wsgi.py scripts migrations
+	$(BIN)/ruff format --check lep tests bench config.py wsgi.py scripts migrations
 	$(BIN)/mypy lep
 
 format: install-dev
-	$(BIN)/ruff format lep tests config.py wsgi.py scripts migrations
-	$(BIN)/ruff check --fix lep tests config.py wsgi.py scripts migrations
+	$(BIN)/ruff format lep tests bench config.py wsgi.py scripts migrations
+	$(BIN)/ruff check --fix lep tests bench config.py wsgi.py scripts migrations
 
 test: install-dev browser lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 worker: install
 	$(BIN)/flask lep worker
+
+# Debian's wrk drives the load (only ever at 127.0.0.1).
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the benchmarks"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+bench: install-dev wrk
+	$(BIN)/python -m bench.run --scale $(SCALE) $(BENCH_ARGS)
+
+bench-compare: install-dev
+	$(BIN)/python -m bench.compare $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules lep/static/nhsuk lep/static/assets .pytest_cache .mypy_cache .ruff_cache

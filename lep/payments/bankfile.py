@@ -20,16 +20,16 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from lep import audit
+from lep.accounts.models import User
 from lep.expenses.schemas import safe_cell
 from lep.extensions import db
 from lep.partners import bank
 from lep.partners.bank import BankDetailsError
 from lep.partners.models import BankDetails
 from lep.payments.models import BacsInstruction, Payment, PaymentRun
-from lep.payments.providers.bacs import BacsProvider
+from lep.payments.providers.bacs import CHUNK, BacsProvider
 from lep.payments.runs import PaymentError
 
 HEADER = ("Sort code", "Account number", "Account name", "Amount", "Reference")
@@ -100,53 +100,61 @@ def build(run: PaymentRun) -> BankFile:
         raise _refuse(
             f"The bank file is ready once the run has been sent: it is {run.status_text.lower()}"
         )
-    payments = list(
-        db.session.scalars(
-            select(Payment)
-            .where(Payment.run_id == run.id, Payment.status.in_(SENT_STATUSES))
-            .options(selectinload(Payment.user))
-            .order_by(Payment.id)
+    # Plain rows, not ORM objects: a run of 10,000 payees is read in a few quick queries.
+    payments = db.session.execute(
+        select(
+            Payment.key,
+            Payment.user_id,
+            Payment.amount_pence,
+            Payment.reference,
+            User.full_name,
         )
-    )
+        .join(User, User.id == Payment.user_id)
+        .where(Payment.run_id == run.id, Payment.status.in_(SENT_STATUSES))
+        .order_by(Payment.id)
+    ).all()
     if not payments:
         raise _refuse("No payment in this run was sent, so there is nothing to pay")
     keys = [p.key for p in payments]
-    instructions = {
-        i.key: i
-        for i in db.session.scalars(select(BacsInstruction).where(BacsInstruction.key.in_(keys)))
-    }
-    details = {
-        d.user_id: d
-        for d in db.session.scalars(
-            select(BankDetails).where(BankDetails.user_id.in_({p.user_id for p in payments}))
-        )
-    }
-    provider = BacsProvider()
+    user_ids = sorted({p.user_id for p in payments})
+    instructions: dict[str, tuple[int, str]] = {}
+    details: dict[int, str] = {}
+    for start in range(0, len(keys), CHUNK):  # a bounded IN list, however large the run
+        for key, sent_pence, payee in db.session.execute(
+            select(
+                BacsInstruction.key, BacsInstruction.amount_pence, BacsInstruction.payee_reference
+            ).where(BacsInstruction.key.in_(keys[start : start + CHUNK]))
+        ):
+            instructions[key] = (sent_pence, payee)
+    for start in range(0, len(user_ids), CHUNK):
+        for user_id, sealed in db.session.execute(
+            select(BankDetails.user_id, BankDetails.ciphertext).where(
+                BankDetails.user_id.in_(user_ids[start : start + CHUNK])
+            )
+        ):
+            details[user_id] = sealed
+    statuses = BacsProvider().payee_statuses(sorted({str(p.user_id) for p in payments}))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     file_total = 0
     for payment in payments:
-        who = payment.user.full_name
+        who = payment.full_name
         instruction = instructions.get(payment.key)
-        if (
-            instruction is None
-            or instruction.amount_pence != payment.amount_pence
-            or instruction.payee_reference != str(payment.user_id)
-        ):
+        if instruction is None or instruction != (payment.amount_pence, str(payment.user_id)):
             raise _refuse(
                 f"The payment {payment.reference} to {who} does not match what was sent: "
                 "contact the system administrator before paying this file"
             )
-        record = details.get(payment.user_id)
-        if record is None:
+        ciphertext = details.get(payment.user_id)
+        if ciphertext is None:
             raise _refuse(f"{who} has no bank details now: the file cannot be made")
-        status = provider.payee_status(str(payment.user_id))
+        status = statuses[str(payment.user_id)]
         if not status.can_be_paid:
             # Changed since the run was sent: a change that was not theirs must not be paid.
             raise _refuse(f"{who}: {status.reason}. The file can be made after that")
         try:
-            stored = bank.decrypt(record.ciphertext)
+            stored = bank.decrypt(ciphertext)
             account = bank.check_account(stored.sort_code, stored.account_number, stored.name)
         except (BankDetailsError, RuntimeError) as exc:
             raise _refuse(f"{who}'s bank details are not valid: the file cannot be made") from exc

@@ -47,7 +47,7 @@ from lep.payments.providers.base import (
 from lep.timeutil import LONDON, format_date
 
 CURRENCY = "gbp"
-BATCH = 500  # payments per transaction for a provider that lives in our database
+BATCH = 2_000  # payments per transaction for a provider that lives in our database
 
 
 def _commit() -> None:
@@ -135,26 +135,43 @@ def _approved_fees() -> list[Involvement]:
     )
 
 
-def payee_reference(user_id: int, provider: PaymentProvider) -> str | None:
-    """How the provider knows this person (None: not registered with it yet)."""
+def payee_references(user_ids: list[int], provider: PaymentProvider) -> dict[int, str | None]:
+    """How the provider knows each person (None: not registered with it yet)."""
     if provider.name == "bacs":
-        return str(user_id)
-    payee = db.session.scalar(
-        select(Payee).where(Payee.user_id == user_id, Payee.provider == provider.name)
-    )
-    return payee.reference if payee is not None and payee.reference else None
+        return {user_id: str(user_id) for user_id in user_ids}
+    found: dict[int, str | None] = dict.fromkeys(user_ids)
+    for start in range(0, len(user_ids), 1_000):
+        for user_id, reference in db.session.execute(
+            select(Payee.user_id, Payee.reference).where(
+                Payee.user_id.in_(user_ids[start : start + 1_000]),
+                Payee.provider == provider.name,
+            )
+        ).tuples():
+            found[user_id] = reference or None
+    return found
 
 
-def hold_reason(user_id: int, provider: PaymentProvider) -> str:
-    """Why this person cannot be paid in a run now ("" when they can): not registered, no bank
+def payee_reference(user_id: int, provider: PaymentProvider) -> str | None:
+    return payee_references([user_id], provider)[user_id]
+
+
+NOT_REGISTERED = "Has not set up how to be paid yet (Stripe onboarding not started)"
+
+
+def hold_reasons(user_ids: list[int], provider: PaymentProvider) -> dict[int, str]:
+    """Why each person cannot be paid in a run now ("" when they can): not registered, no bank
     details, onboarding unfinished, details changed too recently (the provider knows)."""
-    reference = payee_reference(user_id, provider)
-    if reference is None:
-        return "Has not set up how to be paid yet (Stripe onboarding not started)"
-    status = provider.payee_status(reference)
-    if not status.can_be_paid:
-        return status.reason or "Cannot be paid yet"
-    return ""
+    references = payee_references(user_ids, provider)
+    statuses = provider.payee_statuses([r for r in references.values() if r is not None])
+    reasons: dict[int, str] = {}
+    for user_id, reference in references.items():
+        if reference is None:
+            reasons[user_id] = NOT_REGISTERED
+        elif not statuses[reference].can_be_paid:
+            reasons[user_id] = statuses[reference].reason or "Cannot be paid yet"
+        else:
+            reasons[user_id] = ""
+    return reasons
 
 
 def preview(now: dt.datetime | None = None) -> Preview:
@@ -190,9 +207,10 @@ def preview(now: dt.datetime | None = None) -> Preview:
         )
     payable: list[PayeeLine] = []
     held: list[PayeeLine] = []
+    reasons = hold_reasons(list(lines), provider)
     for user_id in sorted(lines, key=lambda uid: (lines[uid].user.full_name, uid)):
         line = lines[user_id]
-        line.held_reason = hold_reason(user_id, provider)
+        line.held_reason = reasons[user_id]
         (held if line.held_reason else payable).append(line)
     return Preview(payable, held)
 
@@ -299,8 +317,9 @@ def build_run(
     _set_item_status(items, "scheduled", "scheduled")
     from lep.payments import notices
 
-    for payment in run.payments:
-        notices.payment_scheduled(payment)  # "scheduled for payment": each payee is told
+    with db.session.no_autoflush:  # one flush at commit, not one per email
+        for payment in run.payments:
+            notices.payment_scheduled(payment)  # "scheduled for payment": each payee is told
     audit.record(
         "payment_run.built",
         "payment_run",
@@ -480,15 +499,20 @@ def send_run(run_id: int) -> None:
             .order_by(Payment.id)
         )
     )
-    references: dict[int, str | None] = {}
-    for payment in payments:
-        if payment.user_id not in references:
-            references[payment.user_id] = payee_reference(payment.user_id, provider)
-    if provider.settled_by_finance:
-        _send_in_batches(run, payments, provider, references)
-    else:
-        for payment in payments:
-            _send_one(run, payment, provider, references[payment.user_id])
+    references = payee_references(sorted({p.user_id for p in payments}), provider)
+    session = db.session()
+    expire = session.expire_on_commit
+    # The job commits as it goes (each batch, or each payment); it alone moves these payments
+    # while the run is sending, so a commit need not expire (and reload one by one) the rest.
+    session.expire_on_commit = False
+    try:
+        if provider.settled_by_finance:
+            _send_in_batches(run, payments, provider, references)
+        else:
+            for payment in payments:
+                _send_one(run, payment, provider, references[payment.user_id])
+    finally:
+        session.expire_on_commit = expire
     _finish_sending(run)
 
 
@@ -501,18 +525,24 @@ def _send_in_batches(
     """The provider's record is in our database: the instruction and the status commit together,
     so there is no moment where one exists without the other."""
     for start in range(0, len(payments), BATCH):
-        for payment in payments[start : start + BATCH]:
+        batch = payments[start : start + BATCH]
+        requests = {}
+        for payment in batch:
             reference = references[payment.user_id]
             if reference is None:
                 _fail(payment, "The payee is not registered with the payment provider")
+            else:
+                requests[payment.key] = _request(payment, reference, run)
+        with db.session.no_autoflush:
+            results = provider.send_many(list(requests.values()))
+        for payment in batch:
+            if payment.key not in requests:
                 continue
-            existing = provider.find_payment(payment.key, run.reference or "")
-            try:
-                result = existing or provider.send_payment(_request(payment, reference, run))
-            except ProviderError as exc:
-                _fail(payment, exc.message)
-                continue
-            _record_result(payment, result, "lookup" if existing else "send")
+            result = results[payment.key]
+            if isinstance(result, ProviderError):
+                _fail(payment, result.message)
+            else:
+                _record_result(payment, result, "send")
         _commit()
 
 

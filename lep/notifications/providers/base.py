@@ -23,6 +23,9 @@ class EmailError(Exception):
 
 class EmailProvider(abc.ABC):
     name: str
+    # False when "sending" only records the message here (the outbox): then many messages can be
+    # marked sent in one transaction, as nothing outside can have happened twice.
+    sends_outside: bool = True
 
     @classmethod
     @abc.abstractmethod

@@ -13,6 +13,7 @@ log = logging.getLogger("lep.outbox")
 
 class OutboxProvider(EmailProvider):
     name = "outbox"
+    sends_outside = False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> OutboxProvider:
