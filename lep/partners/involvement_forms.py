@@ -12,8 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from lep.expenses.forms import DatePartsField
-from lep.forms import strip
+from lep.forms import DatePartsField, strip
 from lep.money import MoneyError, parse_pounds
 from lep.partners.involvement import MAX_TEXT
 

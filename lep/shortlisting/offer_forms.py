@@ -7,15 +7,13 @@ what was typed; the offer services own the rules and name the field of anything 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SelectChoice, TextAreaField
-from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
-from lep.forms import strip
+from lep.forms import DatePartsField, strip
 from lep.money import format_pounds
 from lep.roles.models import PayPoint, RateCard, Role
 from lep.shortlisting.offers import MAX_REASON, OfferTerms
@@ -33,75 +31,6 @@ def _too_long(name: str) -> Length:
     return Length(max=MAX_REASON, message=f"{name} must be {MAX_REASON:,} characters or fewer")
 
 
-class DatePartsField(Field):
-    """An NHS.UK date input: day, month and year boxes posted as <name>-day, -month and -year.
-
-    `parts` keeps what was typed in each box; `bad_parts` names the boxes to mark in error."""
-
-    def __init__(self, label: str | None = None, *, what: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.what = what
-        self.parts: dict[str, str] = dict.fromkeys(PARTS, "")
-        self.bad_parts: set[str] = set()
-        self.problem = ""
-
-    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
-        self.process_errors: list[str] = []
-        self.data = None if data is unset_value else data
-        self.object_data = self.data
-        self.raw_data = None
-        if isinstance(self.data, dt.date):
-            self.parts = {
-                "day": str(self.data.day),
-                "month": str(self.data.month),
-                "year": str(self.data.year),
-            }
-        if formdata is None:
-            return
-        keys = [f"{self.name}-{part}" for part in PARTS]
-        if not any(key in formdata for key in keys):
-            return
-        self.parts = {
-            part: str(strip(formdata.get(key) or ""))[:20]
-            for part, key in zip(PARTS, keys, strict=True)
-        }
-        self.raw_data = list(self.parts.values())
-        self.data = self._parse()
-
-    def _parse(self) -> dt.date | None:
-        parts, what = self.parts, self.what
-        missing = [part for part in PARTS if not parts[part]]
-        if len(missing) == 3:
-            self.bad_parts, self.problem = set(PARTS), f"Enter {what}"
-            return None
-        if missing:
-            self.bad_parts = set(missing)
-            self.problem = f"{what.capitalize()} must include a " + " and ".join(missing)
-            return None
-        not_numbers = {p for p in PARTS if not parts[p].isascii() or not parts[p].isdigit()}
-        if not_numbers:
-            self.bad_parts = not_numbers
-            self.problem = f"{what.capitalize()} must be a real date, in numbers, like 1 6 2026"
-            return None
-        if len(parts["year"]) != 4:
-            self.bad_parts, self.problem = {"year"}, "Year must include 4 numbers"
-            return None
-        try:
-            return dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-        except ValueError:
-            month = int(parts["month"])
-            self.bad_parts = {"month"} if not 1 <= month <= 12 else {"day"}
-            self.problem = f"{what.capitalize()} must be a real date"
-            return None
-
-    def pre_validate(self, form: Any) -> None:
-        if self.problem or self.data is None:
-            raise StopValidation(self.problem or f"Enter {self.what}")
-
-    def _value(self) -> str:
-        return ""
-
-
 def pay_point_text(point: PayPoint) -> str:
     return f"Point {point.point}: {format_pounds(point.annual_pence)} a year full time"
 
@@ -110,6 +39,7 @@ class OfferForm(FlaskForm):
     start_date = DatePartsField(
         "Start date",
         what="the start date",
+        example="1 6 2026",
         id="start_date-day",  # the error summary links to the first box
         description="For example, 1 6 2026. Today or later",
     )
