@@ -7,7 +7,6 @@ redirect. Everything works with plain forms: no JavaScript is needed.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flask import (
@@ -17,13 +16,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.wrappers import Response
 
 from lep.access import require_role, signed_in
 from lep.applications import forms, services
@@ -38,7 +35,7 @@ from lep.applications.models import (
 from lep.extensions import db
 from lep.forms import show_errors, whole_number
 from lep.roles.models import Role
-from lep.storage import get_storage
+from lep.storage import send_private_file
 
 bp = Blueprint("applications", __name__)
 
@@ -297,21 +294,7 @@ def download_file(application_id: int, file_id: int) -> ResponseReturnValue:
         abort(404)
     if application.applicant_id != current_user.id and not current_user.has_role("hr"):
         abort(404)
-    try:
-        data = get_storage().read(record.storage_key)
-    except (OSError, ValueError):
-        abort(404)
-    response: Response = send_file(
-        io.BytesIO(data),
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_private_file(record.storage_key, record.content_type, record.original_name)
 
 
 # --- Support and adjustments ------------------------------------------------------------------

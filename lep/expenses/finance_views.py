@@ -9,19 +9,16 @@ it plainly and the services refuse anything else.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -47,7 +44,7 @@ from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
 from lep.roles.models import Role
-from lep.storage import get_storage
+from lep.storage import send_private_file
 from lep.timeutil import format_date
 
 bp = Blueprint("expenses_finance", __name__, url_prefix="/finance")
@@ -248,21 +245,7 @@ def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     record = db.session.get(ClaimReceipt, receipt_id)
     if record is None or record.line.claim_id != claim.id:
         abort(404)
-    try:
-        data = get_storage().read(record.storage_key)
-    except (OSError, ValueError):
-        abort(404)
-    response: Response = send_file(
-        io.BytesIO(data),
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_private_file(record.storage_key, record.content_type, record.original_name)
 
 
 # --- Categories -----------------------------------------------------------------------------

@@ -9,16 +9,14 @@ render or redirect. Everything works with plain forms: no JavaScript is needed.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
-from werkzeug.wrappers import Response
 
 from lep.access import signed_in
 from lep.applications.files import MAX_FILE_BYTES
@@ -29,7 +27,7 @@ from lep.expenses.services import ExpenseError
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
-from lep.storage import get_storage
+from lep.storage import send_private_file
 
 bp = Blueprint("expenses", __name__)
 
@@ -314,21 +312,7 @@ def receipt(claim_id: int, line_id: int, receipt_id: int) -> ResponseReturnValue
     line = db.session.get(ClaimLine, line_id)
     if line is None or line.claim_id != claim.id:
         abort(404)
-    try:
-        data = get_storage().read(record.storage_key)
-    except (OSError, ValueError):
-        abort(404)
-    response: Response = send_file(
-        io.BytesIO(data),
-        mimetype=record.content_type,
-        as_attachment=True,
-        download_name=record.original_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_private_file(record.storage_key, record.content_type, record.original_name)
 
 
 # --- Send, cancel -------------------------------------------------------------------------------
