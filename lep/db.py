@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event, func
@@ -70,3 +71,9 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def _sqlite_begin(conn: Any) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK constraint's text: `column IN ('a', 'b')`, for a column that holds one of a fixed
+    set of codes (statuses, kinds). The values are the code's own constants, never input."""
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
-from lep.db import TimestampMixin, UTCDateTime, utcnow
+from lep.db import TimestampMixin, UTCDateTime, one_of, utcnow
 from lep.extensions import db
 from lep.roles.models import Question, QuotaCategory, Role
 
@@ -41,17 +41,13 @@ OTHER_WAYS = {
 }
 
 
-def _in(column: str, values: dict[str, str]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "application"
     __table_args__ = (
         UniqueConstraint("role_id", "applicant_id", name="one_per_person_per_role"),
-        CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
+        CheckConstraint(one_of("status", APPLICATION_STATUSES), name="status"),
         CheckConstraint(
-            "contact_method IS NULL OR " + _in("contact_method", CONTACT_METHODS),
+            "contact_method IS NULL OR " + one_of("contact_method", CONTACT_METHODS),
             name="contact_method",
         ),
         Index("ix_application_role_status", "role_id", "status"),
@@ -148,7 +144,7 @@ class OtherWayRequest(TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     """'I'd like to apply another way': a task for HR until someone has dealt with it."""
 
     __tablename__ = "other_way_request"
-    __table_args__ = (CheckConstraint(_in("method", OTHER_WAYS), name="method"),)
+    __table_args__ = (CheckConstraint(one_of("method", OTHER_WAYS), name="method"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), index=True)

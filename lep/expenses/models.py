@@ -6,7 +6,6 @@ Money is integer pence; distances are whole tenths of a mile (no floats anywhere
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
-from lep.db import TimestampMixin, UTCDateTime, utcnow
+from lep.db import TimestampMixin, UTCDateTime, one_of, utcnow
 from lep.expenses.mileage import VEHICLES
 from lep.extensions import db
 from lep.roles.models import Role
@@ -39,10 +38,6 @@ CLAIM_STATUSES = {
     "cancelled": "Cancelled",
 }
 APPROVAL_DECISIONS = {"approve": "Approved", "reject": "Rejected", "query": "Queried"}
-
-
-def _in(column: str, values: Any) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class ExpenseCategory(db.Model):  # type: ignore[name-defined,misc]
@@ -103,7 +98,7 @@ class PolicyCap(db.Model):  # type: ignore[name-defined,misc]
 class Claim(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "claim"
     __table_args__ = (
-        CheckConstraint(_in("status", CLAIM_STATUSES), name="status"),
+        CheckConstraint(one_of("status", CLAIM_STATUSES), name="status"),
         CheckConstraint("total_claimed_pence >= 0", name="claimed"),
         CheckConstraint(
             "total_approved_pence IS NULL OR total_approved_pence >= 0", name="approved"
@@ -148,7 +143,7 @@ class ClaimLine(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
             "approved_pence IS NULL OR (approved_pence >= 0 AND approved_pence <= amount_pence)",
             name="approved",
         ),
-        CheckConstraint("vehicle IS NULL OR " + _in("vehicle", VEHICLES), name="vehicle"),
+        CheckConstraint("vehicle IS NULL OR " + one_of("vehicle", VEHICLES), name="vehicle"),
         CheckConstraint("miles_tenths IS NULL OR miles_tenths > 0", name="miles"),
         CheckConstraint("passengers IS NULL OR passengers >= 0", name="passengers"),
         Index("ix_claim_line_spent_on", "spent_on"),
@@ -199,7 +194,7 @@ class ClaimApproval(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "claim_approval"
     __table_args__ = (
         CheckConstraint("level IN (1, 2)", name="level"),
-        CheckConstraint(_in("decision", APPROVAL_DECISIONS), name="decision"),
+        CheckConstraint(one_of("decision", APPROVAL_DECISIONS), name="decision"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
-from lep.db import TimestampMixin, UTCDateTime, utcnow
+from lep.db import TimestampMixin, UTCDateTime, one_of, utcnow
 from lep.extensions import db
 from lep.roles.models import Role
 from lep.shortlisting.models import Offer
@@ -95,14 +95,12 @@ class Involvement(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "involvement"
     __table_args__ = (
         CheckConstraint(
-            "duration_kind IN (" + ", ".join(f"'{k}'" for k in DURATION_KINDS) + ")",
+            one_of("duration_kind", DURATION_KINDS),
             name="duration_kind",
         ),
+        CheckConstraint(one_of("fee_choice", FEE_CHOICES), name="fee_choice"),
         CheckConstraint(
-            "fee_choice IN (" + ", ".join(f"'{k}'" for k in FEE_CHOICES) + ")", name="fee_choice"
-        ),
-        CheckConstraint(
-            "status IN (" + ", ".join(f"'{k}'" for k in INVOLVEMENT_STATUSES) + ")",
+            one_of("status", INVOLVEMENT_STATUSES),
             name="status",
         ),
         CheckConstraint("minutes >= 0 AND prep_minutes >= 0", name="minutes"),

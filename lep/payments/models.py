@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
-from lep.db import TimestampMixin, UTCDateTime, utcnow
+from lep.db import TimestampMixin, UTCDateTime, one_of, utcnow
 from lep.expenses.models import Claim
 from lep.extensions import db
 from lep.partners.models import Involvement
@@ -51,10 +51,6 @@ UNKNOWN_PAYMENT = "unknown payment"
 AMOUNT_DIFFERS = "amount differs"
 
 
-def _in(column: str, values: Any) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 class Payee(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """A person as the provider knows them (a Stripe connected account, say)."""
 
@@ -75,7 +71,7 @@ class Payee(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 class PaymentRun(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "payment_run"
     __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
+        CheckConstraint(one_of("status", RUN_STATUSES), name="status"),
         CheckConstraint("total_pence >= 0", name="total"),
     )
 
@@ -109,7 +105,7 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "payment"
     __table_args__ = (
-        CheckConstraint(_in("status", PAYMENT_STATUSES), name="status"),
+        CheckConstraint(one_of("status", PAYMENT_STATUSES), name="status"),
         CheckConstraint("amount_pence > 0", name="amount"),
         Index("ix_payment_status", "status"),
     )

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
-from lep.db import TimestampMixin, UTCDateTime
+from lep.db import TimestampMixin, UTCDateTime, one_of
 from lep.extensions import db
 
 AFC = "afc-england"
@@ -37,10 +37,6 @@ SELECTION_METHODS = {
     "lottery": "A lottery among applicants who meet the essential criteria",
 }
 CRITERION_STAGES = {"application": "Application", "interview": "Interview"}
-
-
-def _in(column: str, values: object) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"  # type: ignore[attr-defined]
 
 
 class PayPoint(db.Model):  # type: ignore[name-defined,misc]
@@ -116,10 +112,10 @@ question_criterion = Table(
 class Role(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "role"
     __table_args__ = (
-        CheckConstraint(_in("engagement_type", ENGAGEMENT_TYPES), name="engagement_type"),
-        CheckConstraint(_in("work_pattern", WORK_PATTERNS), name="work_pattern"),
-        CheckConstraint(_in("status", ROLE_STATUSES), name="status"),
-        CheckConstraint(_in("selection_method", SELECTION_METHODS), name="selection_method"),
+        CheckConstraint(one_of("engagement_type", ENGAGEMENT_TYPES), name="engagement_type"),
+        CheckConstraint(one_of("work_pattern", WORK_PATTERNS), name="work_pattern"),
+        CheckConstraint(one_of("status", ROLE_STATUSES), name="status"),
+        CheckConstraint(one_of("selection_method", SELECTION_METHODS), name="selection_method"),
         CheckConstraint("posts >= 1", name="posts"),
         CheckConstraint(
             "minutes_per_week IS NULL OR (minutes_per_week > 0 AND minutes_per_week <= 2250)",
@@ -174,7 +170,7 @@ class Role(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
 class Criterion(db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "criterion"
-    __table_args__ = (CheckConstraint(_in("stage", CRITERION_STAGES), name="stage"),)
+    __table_args__ = (CheckConstraint(one_of("stage", CRITERION_STAGES), name="stage"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), index=True)

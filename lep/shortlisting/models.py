@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
 from lep.applications.models import Application
-from lep.db import TimestampMixin, UTCDateTime, utcnow
+from lep.db import TimestampMixin, UTCDateTime, one_of, utcnow
 from lep.extensions import db
 from lep.roles.models import Criterion, PayPoint, QuotaCategory, RateCard, Role
 
@@ -49,10 +49,6 @@ OFFER_STATUSES = {
     "withdrawn": "Withdrawn",
 }
 DRAW_STATUSES = {"drawn": "Drawn", "infeasible": "Quotas cannot be met"}
-
-
-def _in(column: str, values: Any) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class Panel(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
@@ -92,7 +88,7 @@ class Scorecard(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "scorecard"
     __table_args__ = (
         UniqueConstraint("application_id", "scorer_id", name="one_card_per_scorer"),
-        CheckConstraint(_in("status", SCORECARD_STATUSES), name="status"),
+        CheckConstraint(one_of("status", SCORECARD_STATUSES), name="status"),
         Index("ix_scorecard_scorer_status", "scorer_id", "status"),
     )
 
@@ -160,7 +156,7 @@ class Decision(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     """Shortlisted or not, with the reason kept for feedback."""
 
     __tablename__ = "shortlist_decision"
-    __table_args__ = (CheckConstraint(_in("outcome", OUTCOMES), name="outcome"),)
+    __table_args__ = (CheckConstraint(one_of("outcome", OUTCOMES), name="outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
@@ -223,7 +219,7 @@ class LotteryDraw(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "lottery_draw"
     __table_args__ = (
-        CheckConstraint(_in("status", DRAW_STATUSES), name="status"),
+        CheckConstraint(one_of("status", DRAW_STATUSES), name="status"),
         CheckConstraint("places > 0", name="places"),
         # One confirmed draw per role, whoever presses Confirm at the same moment.
         Index(
@@ -259,7 +255,7 @@ class Offer(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
     __tablename__ = "offer"
     __table_args__ = (
-        CheckConstraint(_in("status", OFFER_STATUSES), name="status"),
+        CheckConstraint(one_of("status", OFFER_STATUSES), name="status"),
         CheckConstraint(
             "(pay_point_id IS NOT NULL) OR (rate_card_id IS NOT NULL) OR engagement_type = "
             "'expenses_only'",
