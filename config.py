@@ -43,6 +43,14 @@ class Config:
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Lived experience roles")
     SERVER_NAME_FOR_EMAIL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    # Rendered NHS.UK components kept per process, by their exact parameters (0: off):
+    # lep/components.py.
+    COMPONENT_CACHE_SIZE = int(os.environ.get("COMPONENT_CACHE_SIZE", "4096"))
+
+    # Public role pages kept rendered for signed-out visitors, in seconds (0: off):
+    # lep/pagecache.py.
+    PUBLIC_PAGE_CACHE_SECONDS = float(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "10"))
+
     # Request bodies larger than this get a 413 page (uploads are at most 10 MB).
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))
 
@@ -123,6 +131,8 @@ class TestConfig(Config):
     JOB_QUEUE = "inline"
     RATELIMIT_STORAGE_URI = "memory://"
     SECRET_KEY = "test-secret-key"  # noqa: S105
+    # Tests move the clock by hand; the page cache's own tests turn it on (tests/test_pagecache.py).
+    PUBLIC_PAGE_CACHE_SECONDS = 0.0
     ARGON2_FAST = True  # cheap hashes keep the suite quick; never in production
     BANK_DETAILS_KEY = "8Mw9DmDwEUrIzKDTr69XgHdt9wUH-x0JlB4EJ9mL8cg="  # tests only
 

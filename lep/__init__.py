@@ -63,24 +63,32 @@ def register_config(app: Flask, config: str | type[Config] | None, overrides: di
 
 
 def register_templates(app: Flask) -> None:
+    from lep.components import ComponentCache, ComponentLoader
+
+    nhsuk = PackageLoader("nhsuk_frontend_jinja")
     app.jinja_options = {
         "undefined": ChainableUndefined,
         "loader": ChoiceLoader(
             [
                 FileSystemLoader(os.path.join(app.root_path, "templates")),
-                PackageLoader("nhsuk_frontend_jinja"),
+                ComponentLoader(nhsuk),  # each component's macro, rendered through the cache
+                nhsuk,
             ]
         ),
         "autoescape": True,
         "trim_blocks": True,
         "lstrip_blocks": True,
     }
+    cache = ComponentCache(app.jinja_env, app.config["COMPONENT_CACHE_SIZE"])
+    app.jinja_env.globals["nhsuk_component"] = cache.render
+    app.extensions["lep_components"] = cache
     from lep import filters
 
     filters.register(app)
 
 
 def register_extensions(app: Flask) -> None:
+    from lep import pagecache
     from lep.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -94,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    pagecache.init_app(app)
     from lep import models  # noqa: F401  (every table, for Alembic)
     from lep.accounts import auth  # noqa: F401  (registers the user loader)
 

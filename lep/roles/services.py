@@ -66,6 +66,12 @@ def today_in_london() -> dt.date:
     return utcnow().astimezone(LONDON).date()
 
 
+def next_london_midnight() -> dt.datetime:
+    """When today in London ends (pay tables and rate cards take effect by London date)."""
+    tomorrow = today_in_london() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(), tzinfo=LONDON).astimezone(dt.UTC)
+
+
 @dataclass
 class RoleInput:
     """What a person typed into the role form, already parsed by the form."""

@@ -6,12 +6,14 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
 
+from lep import pagecache
 from lep.access import public
+from lep.db import utcnow
 from lep.extensions import db
 from lep.money import format_pounds
 from lep.roles import listing
 from lep.roles.models import Role
-from lep.roles.services import today_in_london
+from lep.roles.services import next_london_midnight, today_in_london
 
 bp = Blueprint("roles", __name__, url_prefix="/roles")
 
@@ -27,6 +29,7 @@ def _choices(name: str, allowed: dict[str, str]) -> list[str]:
 
 @bp.route("")
 @public
+@pagecache.for_signed_out
 def index() -> ResponseReturnValue:
     types = _choices("type", listing.TYPE_FILTERS)
     where = _choices("where", listing.WHERE_FILTERS)
@@ -39,6 +42,13 @@ def index() -> ResponseReturnValue:
         max_per_page=PAGE_SIZE,
     )
     listed = listing.with_pay(roles.items, today_in_london())
+    # Soonest closing first: the first role on the first page closes before any other changes
+    # the list. Later pages are not kept (their counts change with roles on earlier pages).
+    if roles.page > 1:
+        pagecache.valid_until(utcnow())
+    elif listed:
+        pagecache.valid_until(listed[0].closes_at)
+    pagecache.valid_until(next_london_midnight())
     return render_template(
         "roles/index.html",
         roles=roles,
@@ -55,11 +65,14 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/<int:role_id>")
 @public
+@pagecache.for_signed_out
 def show(role_id: int) -> ResponseReturnValue:
     role = db.session.get(Role, role_id, options=[selectinload(Role.criteria)])
     if role is None or role.status == "draft":
         abort(404)
     role_pay = listing.pay_for([role], today_in_london())[role.id]
+    pagecache.valid_until(role.closes_at if listing.is_open(role) else None)
+    pagecache.valid_until(next_london_midnight())
     hourly = role_pay.lowest_hourly_pence
     essential = [c for c in role.criteria if c.essential]
     desirable = [c for c in role.criteria if not c.essential]
