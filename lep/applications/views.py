@@ -21,6 +21,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lep.access import require_role, signed_in
 from lep.applications import forms, services
@@ -34,7 +35,7 @@ from lep.applications.models import (
 )
 from lep.extensions import db
 from lep.forms import show_errors, whole_number
-from lep.roles.models import Role
+from lep.roles.models import Question, Role
 from lep.storage import send_private_file
 
 bp = Blueprint("applications", __name__)
@@ -52,9 +53,9 @@ def _me() -> Any:
     return current_user._get_current_object()
 
 
-def _own(application_id: int) -> Application:
+def _own(application_id: int, *options: Any) -> Application:
     """The signed-in person's application, or 404: nobody sees another person's application."""
-    application = db.session.get(Application, application_id)
+    application = db.session.get(Application, application_id, options=options)
     if application is None or application.applicant_id != current_user.id:
         abort(404)
     return application
@@ -177,7 +178,12 @@ def start(role_id: int) -> ResponseReturnValue:
 @bp.route("/applications/<int:application_id>/questions/<int:n>", methods=["GET", "POST"])
 @require_role("applicant")
 def question(application_id: int, n: int) -> ResponseReturnValue:
-    application = _own(application_id)
+    # The role, its questions with their criteria, and the answers, in one query.
+    application = _own(
+        application_id,
+        joinedload(Application.role).joinedload(Role.questions).joinedload(Question.criteria),
+        joinedload(Application.answers),
+    )
     questions = application.role.questions
     if not 1 <= n <= len(questions):
         abort(404)
