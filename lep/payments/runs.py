@@ -439,47 +439,55 @@ def _request(payment: Payment, reference: str, run: PaymentRun) -> PaymentReques
     )
 
 
-def _record_result(payment: Payment, result: PaymentResult, via: str) -> None:
+def _audit(events: list[audit.Event] | None, event: audit.Event) -> None:
+    """Record now, or add to the batch's events (written together before the batch commits)."""
+    if events is None:
+        audit.record(
+            event.action,
+            event.subject_type,
+            event.subject_id,
+            before=event.before,
+            after=event.after,
+            actor_label="system",
+        )
+    else:
+        events.append(event)
+
+
+def _record_result(
+    payment: Payment, result: PaymentResult, via: str, events: list[audit.Event] | None = None
+) -> None:
     before = payment.status
     now = utcnow()
     payment.provider_reference = result.provider_reference or payment.provider_reference
     if result.state == FAILED:
-        _fail(payment, result.failure_reason or "The provider refused the payment")
+        _fail(payment, result.failure_reason or "The provider refused the payment", events)
         return
     payment.status = "paid" if result.state == PAID else "sent"
     payment.sent_at = payment.sent_at or now
     if payment.status == "paid":
         payment.paid_at = now
-    audit.record(
-        f"payment.{payment.status}",
-        "payment",
-        payment.id,
-        before={"status": before},
-        after={
-            "status": payment.status,
-            "amount_pence": payment.amount_pence,
-            "provider_reference": payment.provider_reference,
-            "via": via,
-        },
-        actor_label="system",
+    after = {
+        "status": payment.status,
+        "amount_pence": payment.amount_pence,
+        "provider_reference": payment.provider_reference,
+        "via": via,
+    }
+    _audit(
+        events,
+        audit.Event(f"payment.{payment.status}", "payment", payment.id, {"status": before}, after),
     )
 
 
-def _fail(payment: Payment, reason: str) -> None:
+def _fail(payment: Payment, reason: str, events: list[audit.Event] | None = None) -> None:
     """A failed payment returns its claims and fees to the next run; finance and the partner
     are told why (lep.payments.notices)."""
     before = payment.status
     payment.status = "failed"
     payment.failure_reason = reason[:2000]
     _set_item_status(payment.items, None, "approved")
-    audit.record(
-        "payment.failed",
-        "payment",
-        payment.id,
-        before={"status": before},
-        after={"status": "failed", "reason": payment.failure_reason},
-        actor_label="system",
-    )
+    after = {"status": "failed", "reason": payment.failure_reason}
+    _audit(events, audit.Event("payment.failed", "payment", payment.id, {"status": before}, after))
     from lep.payments.notices import payment_failed
 
     payment_failed(payment)
@@ -527,10 +535,11 @@ def _send_in_batches(
     for start in range(0, len(payments), BATCH):
         batch = payments[start : start + BATCH]
         requests = {}
+        events: list[audit.Event] = []  # one statement for the batch's audit events
         for payment in batch:
             reference = references[payment.user_id]
             if reference is None:
-                _fail(payment, "The payee is not registered with the payment provider")
+                _fail(payment, "The payee is not registered with the payment provider", events)
             else:
                 requests[payment.key] = _request(payment, reference, run)
         with db.session.no_autoflush:
@@ -540,9 +549,10 @@ def _send_in_batches(
                 continue
             result = results[payment.key]
             if isinstance(result, ProviderError):
-                _fail(payment, result.message)
+                _fail(payment, result.message, events)
             else:
-                _record_result(payment, result, "send")
+                _record_result(payment, result, "send", events)
+        audit.record_many(events)
         _commit()
 
 
