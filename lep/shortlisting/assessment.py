@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import select
 
@@ -112,11 +113,9 @@ class ApplicationAssessment:
 def assess(role: Role, application_ids: Iterable[int]) -> dict[int, ApplicationAssessment]:
     """Assess the given applications of a role in two queries, whatever their number."""
     ids = list(application_ids)
-    criteria = scored_criteria(role)
-    wanted = {c.id for c in criteria}
-    scores: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    scores: Iterable[Any] = []
     if ids:
-        rows = db.session.execute(
+        scores = db.session.execute(
             select(Scorecard.application_id, Scorecard.scorer_id, Score.criterion_id, Score.value)
             .join(Score, Score.scorecard_id == Scorecard.id)
             .where(
@@ -124,22 +123,45 @@ def assess(role: Role, application_ids: Iterable[int]) -> dict[int, ApplicationA
                 Scorecard.status == "submitted",
                 Score.value.is_not(None),
             )
+        ).all()
+    return assessments(scored_criteria(role), ids, scores, moderated_scores(ids))
+
+
+def moderated_scores(application_ids: list[int]) -> list[ModeratedScore]:
+    """The lead's moderated scores for these applications (one query; none for no ids)."""
+    if not application_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ModeratedScore).where(ModeratedScore.application_id.in_(application_ids))
         )
-        for application_id, scorer_id, criterion_id, value in rows:
-            if criterion_id in wanted and value is not None:
-                scores[application_id][criterion_id][scorer_id] = value
-    moderated: dict[tuple[int, int], ModeratedScore] = {}
-    if ids:
-        for record in db.session.scalars(
-            select(ModeratedScore).where(ModeratedScore.application_id.in_(ids))
-        ):
-            moderated[(record.application_id, record.criterion_id)] = record
+    )
+
+
+def assessments(
+    criteria: list[Criterion],
+    application_ids: list[int],
+    submitted: Iterable[tuple[int, int, int, int | None]],
+    moderated_records: Iterable[Any],
+) -> dict[int, ApplicationAssessment]:
+    """Assessments from rows already read: `submitted` is (application id, scorer id, criterion
+    id, value) for the scores of submitted scorecards; `moderated_records` have the
+    application_id, criterion_id, value and reason of the lead's moderated scores."""
+    wanted = {c.id for c in criteria}
+    scores: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for application_id, scorer_id, criterion_id, value in submitted:
+        if criterion_id in wanted and value is not None:
+            scores[application_id][criterion_id][scorer_id] = value
+    moderated: dict[tuple[int, int], Any] = {}
+    for record in moderated_records:
+        moderated[(record.application_id, record.criterion_id)] = record
     result: dict[int, ApplicationAssessment] = {}
-    for application_id in ids:
+    for application_id in application_ids:
         assessment = ApplicationAssessment(application_id)
         totals: dict[int, int] = defaultdict(int)
+        by_criterion = scores[application_id]
         for criterion in criteria:
-            by_scorer = dict(scores[application_id][criterion.id])
+            by_scorer = dict(by_criterion[criterion.id])
             m = moderated.get((application_id, criterion.id))
             assessment.criteria[criterion.id] = CriterionResult(
                 criterion_id=criterion.id,

@@ -90,6 +90,9 @@ class Scorecard(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         UniqueConstraint("application_id", "scorer_id", name="one_card_per_scorer"),
         CheckConstraint(one_of("status", SCORECARD_STATUSES), name="status"),
         Index("ix_scorecard_scorer_status", "scorer_id", "status"),
+        # The matrix's scorers: the distinct scorers with a submitted card for a role, one
+        # index probe each (moderation.scorers_for).
+        Index("ix_scorecard_role_status_scorer", "role_id", "status", "scorer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +120,9 @@ class Score(db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint(
             f"value IS NULL OR (value >= {SCORE_MIN} AND value <= {SCORE_MAX})", name="scale"
         ),
+        # A role's scores by its criteria, with the card and the value (an index-only scan):
+        # the matrix's disagreements read the role's scores, not every score.
+        Index("ix_score_criterion_card_value", "criterion_id", "scorecard_id", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

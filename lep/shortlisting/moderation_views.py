@@ -82,19 +82,25 @@ def labels() -> dict[str, Any]:
 @bp.route("/hr/roles/<int:role_id>/shortlisting")
 @require_role("hr")
 def matrix(role_id: int) -> ResponseReturnValue:
-    role = _role(role_id)
+    # The role and its panel: the matrix reads the scored criteria in one query of its own.
+    role, panel = moderation.role_and_panel(role_id)
+    if role is None or role.status == "draft":
+        abort(404)
     show = request.args.get("show", "all")
     page = request.args.get("page", 1, type=int) or 1
-    data = moderation.matrix(role, page=page, show=show)
+    data = moderation.matrix(role, page=page, show=show, panel=panel)
     may_act = moderation.can_moderate(_me(), data.panel)
+    # Each row links to its application: the address is built once, the id appended per row.
+    example = url_for("moderation.application", role_id=role.id, application_id=0)
     return render_template(
         "shortlisting/moderation/matrix.html",
         m=data,
         show=show if show in moderation.FILTERS else "all",
         may_act=may_act,
-        untold=decisions.untold_count(role),
+        untold=data.counts["untold"],  # decisions.untold_count(role), with the other counts
         outcomes_form=OutcomesForm(),
         panel_url=panel_url(role),
+        application_url=example.removesuffix("0"),
     )
 
 
