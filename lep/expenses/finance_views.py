@@ -26,16 +26,19 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lep.access import STAFF_ROLES, require_role
+from lep.accounts.models import User
 from lep.expenses import finance_forms as forms
 from lep.expenses import policy_services, queue, services
 from lep.expenses.models import (
     APPROVAL_DECISIONS,
     CLAIM_STATUSES,
     Claim,
+    ClaimApproval,
+    ClaimLine,
     ClaimReceipt,
     ExpenseCategory,
     ExpensePolicy,
@@ -92,8 +95,26 @@ def _approver() -> Any:
     return user
 
 
-def _claim(claim_id: int) -> Claim:
-    claim = db.session.get(Claim, claim_id)
+def _claim(claim_id: int, *, page: bool = False) -> Claim:
+    """The claim with what deciding on it reads (its role, claimant, lines and approvals), in
+    one query: a claim has a few lines and approvals, so their product is a few rows. For its
+    page, also each line's kind and receipts and each approver's name (one more query for the
+    receipts), so that the page's queries do not grow with its lines."""
+    lines = joinedload(Claim.lines)
+    approvals = joinedload(Claim.approvals)
+    options = [
+        joinedload(Claim.role),
+        joinedload(Claim.claimant).options(lazyload(User.role_rows)),
+        lines,
+        approvals,
+    ]
+    if page:
+        options += [
+            lines.joinedload(ClaimLine.category),
+            lines.selectinload(ClaimLine.receipts),
+            approvals.joinedload(ClaimApproval.approver).options(lazyload(User.role_rows)),
+        ]
+    claim = db.session.get(Claim, claim_id, options=options)
     if claim is None or not queue.may_see(_approver(), claim):
         abort(404)
     return claim
@@ -114,6 +135,8 @@ def claims_queue() -> ResponseReturnValue:
     if form.validate():
         page = request.args.get("page", 1, type=int) or 1
         pagination, rows = queue.queue_page(viewer, form.filters(), page)
+    # Each row links to its claim: the address is built once, the id appended per row.
+    claim_url = url_for("expenses_finance.claim", claim_id=0).removesuffix("0")
     return render_template(
         "expenses/finance/queue.html",
         form=form,
@@ -121,6 +144,7 @@ def claims_queue() -> ResponseReturnValue:
         rows=rows,
         finance=finance,
         status_filters=queue.STATUS_FILTERS,
+        claim_url=claim_url,
     )
 
 
@@ -155,7 +179,7 @@ def _claim_page(
 @bp.route("/claims/<int:claim_id>")
 @require_role(*STAFF_ROLES)
 def claim(claim_id: int) -> ResponseReturnValue:
-    return _claim_page(_claim(claim_id))
+    return _claim_page(_claim(claim_id, page=True))
 
 
 def _load_as_seen(claim: Claim, seen_text: str | None) -> bool:
@@ -213,7 +237,7 @@ def decide(claim_id: int) -> ResponseReturnValue:
         except services.ExpenseError as exc:
             db.session.rollback()
             show_errors(form, exc.errors)
-            claim = _claim(claim_id)
+            claim = _claim(claim_id, page=True)
         else:
             flash(_done(claim, sent), "success")
             if sent == "cancel":

@@ -17,6 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lep import audit
 from lep.applications.files import MAX_FILE_BYTES, sniff
@@ -82,14 +85,18 @@ def london_today() -> dt.date:
     return utcnow().astimezone(LONDON).date()
 
 
-def policy_on(day: dt.date) -> ExpensePolicy:
-    """The policy in force on a London date: the latest effective on or before it."""
-    policy = db.session.scalar(
+def policy_on(day: dt.date, *, caps: bool = True) -> ExpensePolicy:
+    """The policy in force on a London date: the latest effective on or before it. Without
+    `caps` its limits are not read with it (they load if asked for)."""
+    stmt = (
         select(ExpensePolicy)
         .where(ExpensePolicy.effective_from <= day)
         .order_by(ExpensePolicy.effective_from.desc())
         .limit(1)
     )
+    if not caps:
+        stmt = stmt.options(lazyload(ExpensePolicy.caps))
+    policy = db.session.scalar(stmt)
     if policy is None:
         raise RuntimeError(f"no expense policy in force on {day}")
     return policy
@@ -496,10 +503,19 @@ def _email(claim: Claim, subject: str, template: str, **context: Any) -> OutboxM
     )
 
 
+def _claim_columns() -> list[Any]:
+    return [getattr(Claim, attr.key) for attr in sa_inspect(Claim).column_attrs]
+
+
 def _guard(claim: Claim, expected: tuple[str, ...], **values: Any) -> None:
     """Move the claim on only if nobody else did first (one guarded UPDATE; the row is locked
-    until commit). Otherwise tell the person the claim changed."""
-    result = db.session.execute(
+    until commit). Otherwise tell the person the claim changed.
+
+    The UPDATE returns the row as it now is, and the claim takes those values as loaded (as a
+    refresh would, without a second query; its lines and approvals stay as they were read:
+    nothing can change them while the guard holds)."""
+    columns = _claim_columns()
+    found = db.session.execute(
         update(Claim)
         .where(
             Claim.id == claim.id,
@@ -507,14 +523,16 @@ def _guard(claim: Claim, expected: tuple[str, ...], **values: Any) -> None:
             Claim.updated_at == claim.updated_at,
         )
         .values(updated_at=utcnow(), **values)
+        .returning(*columns)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    ).all()
+    if len(found) != 1:
         db.session.rollback()
         raise ExpenseError(
             {"claim": "This claim has changed since you opened it. Reload it to see what changed"}
         )
-    db.session.refresh(claim)
+    for column, value in zip(columns, found[0], strict=True):
+        set_committed_value(claim, column.key, value)
 
 
 def submit_claim(claim: Claim) -> Claim:
@@ -560,7 +578,7 @@ def needs_two_approvals(claim: Claim, policy: ExpensePolicy | None = None) -> bo
     """Above the policy threshold (on the total claimed), or for a role with a budget holder."""
     if claim.role is not None and claim.role.budget_holder_id is not None:
         return True
-    policy = policy or policy_on(london_today())
+    policy = policy or policy_on(london_today(), caps=False)  # the threshold, not the caps
     return claim.total_claimed_pence > policy.second_approval_over_pence
 
 
@@ -647,6 +665,19 @@ def query_claim(claim: Claim, approver: Any, question: str) -> Claim:
     return claim
 
 
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds (as deliver_queued does): the claim,
+    its lines, the approver and the message are what was just committed, so the page's
+    message, the email's delivery and the response read them without loading them again."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def approve_claim(
     claim: Claim, approver: Any, approved_pence_by_line: dict[int, int], note: str = ""
 ) -> Claim:
@@ -686,7 +717,8 @@ def approve_claim(
         raise ExpenseError(errors)
 
     now = utcnow()
-    policy = policy_on(now.astimezone(LONDON).date())
+    # The threshold and the working days to pay: not the caps.
+    policy = policy_on(now.astimezone(LONDON).date(), caps=False)
     needs_second = needs_two_approvals(claim, policy)
     level = 2 if first is not None else 1
     before = {
@@ -718,7 +750,7 @@ def approve_claim(
             },
             actor=approver,
         )
-        db.session.commit()
+        _commit_keeping_loaded()
         return claim
 
     status = "approved" if total == claim.total_claimed_pence else "partly_approved"
@@ -758,7 +790,7 @@ def approve_claim(
         f"Your expenses claim {claim.reference} is {claim.status_text.lower()}",
         "claim_approved",
     )
-    db.session.commit()
+    _commit_keeping_loaded()
     deliver_queued(message)
     return claim
 

@@ -269,6 +269,21 @@ def test_approving_more_than_claimed_or_not_money_is_refused_at_the_line(
     assert state(claim) == before
 
 
+def test_a_question_on_one_claim_leaves_the_others_waiting_for_a_second_approval(
+    client, app, login, partner, finance, finance2
+):
+    waiting = sent_claim(partner, 20000, 5001)  # over the threshold: two approvals
+    asked = sent_claim(partner, 20000, 5002)
+    decide(login(finance), waiting, "approve")
+    decide(client, asked, "approve")
+    other = app.test_client()
+    sign_in(other, finance2.email)
+    decide(other, asked, "query", question="Which car park was this?")
+    assert queue_references(text(client.get("/finance/claims?status=second"))) == [
+        waiting.reference
+    ]
+
+
 def test_reject_needs_a_reason(client, login, partner, finance):
     claim = sent_claim(partner, 850)
     before = state(claim)
