@@ -20,9 +20,17 @@ def _pct(old: float, new: float) -> str:
     return f"{(new - old) / old * 100:+6.1f}%"
 
 
+def _when(path: Path) -> tuple[str, str]:
+    """When the run was made (recorded in the file: a fresh clone's file times say nothing)."""
+    try:
+        return (json.loads(path.read_text())["machine"]["date"], path.name)
+    except (ValueError, KeyError, TypeError):
+        return ("", path.name)
+
+
 def pick(scale: str | None) -> tuple[Path, Path] | None:
     """The two newest results of a scale (the newest file's scale when none is given)."""
-    files = sorted(RESULTS.glob("*.json"), key=lambda p: (p.stat().st_mtime, p.name))
+    files = sorted(RESULTS.glob("*.json"), key=_when)
     if scale:
         files = [p for p in files if p.name.startswith(f"{scale}-")]
     elif files:

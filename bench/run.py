@@ -571,7 +571,12 @@ def main(argv: list[str] | None = None) -> int:
     report(result, measured)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{args.scale}-{dt.datetime.now(dt.UTC).date().isoformat()}.json"
+    stem = f"{args.scale}-{dt.datetime.now(dt.UTC).date().isoformat()}"
+    path = out / f"{stem}.json"
+    for n in range(2, 100):  # a second run on the same day keeps the first
+        if not path.exists():
+            break
+        path = out / f"{stem}-{n}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nWrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     shutil.rmtree(work, ignore_errors=True)
