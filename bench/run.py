@@ -383,7 +383,13 @@ def payment_runs(url: str, sizes: list[int]) -> list[dict[str, Any]]:
                 f"  payment run of {size:,}: built in {result.build_seconds:.2f} s, Send to file "
                 f"{result.send_seconds:.2f} s, {result.audited:,} payments audited"
             )
-            results.append({"payees": size, "seconds": round(result.seconds, 3), "_run": result})
+            results.append(
+                {
+                    "payees": size,
+                    "seconds": round(result.seconds, 3),
+                    "send_seconds": round(result.send_seconds, 3),
+                }
+            )
     return results
 
 
@@ -463,11 +469,12 @@ def report(result: dict[str, Any], extra: dict[str, dict[str, Any]]) -> None:
             f"{row['queries_s']:>5}{row['queries_now']:>6}  {'; '.join(notes)}"
         )
     for run in result["payment_runs"]:
-        met = "met" if run["seconds"] < 10 else "missed"
+        # The target is from Send to the file; `seconds` is the whole run, from building it.
+        met = "met" if run["send_seconds"] < 10 else "missed"
         print(
             f"{'Payment run, ' + format(run['payees'], ',') + ' payees (bacs)':<34}"
-            f"{run['seconds']:>8.2f} s build to bank file"
-            + (f"  {met} <10s" if run["payees"] == 10_000 else "")
+            f"{run['seconds']:>8.2f} s build to bank file, Send to file {run['send_seconds']:.2f} s"
+            + (f"  {met} <10s from Send" if run["payees"] == 10_000 else "")
         )
     for name in failures:
         print(f"FAIL queries per request for {name}: differ between S and {result['scale']}")
@@ -566,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": args.scale,
         "machine": machine(),
         "rows": rows,
-        "payment_runs": [{"payees": r["payees"], "seconds": r["seconds"]} for r in runs],
+        "payment_runs": runs,
     }
     report(result, measured)
     out = Path(args.out)
