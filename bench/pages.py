@@ -129,6 +129,20 @@ def counting(engine: Any) -> Iterator[list[str]]:
 EXPECTED = {"GET": (200,), "POST": (302,)}
 
 
+def in_process(app: Flask) -> Fetch:
+    """A Fetch through a new test client of the app (its own cookies: one simulated user)."""
+    client = app.test_client()
+
+    def fetch(
+        method: str, path: str, data: dict[str, str] | None
+    ) -> tuple[int, dict[str, str], bytes]:
+        # Plain http, as the bench serves (the test client would follow PREFERRED_URL_SCHEME).
+        response = client.open(path, method=method, data=data, base_url="http://localhost")
+        return response.status_code, dict(response.headers), response.get_data()
+
+    return fetch
+
+
 def count_queries(app: Flask, manifest: Manifest, claims: list[int]) -> dict[str, int]:
     """SQL statements for one request of each page, in-process, after one warm-up request.
     Uses (and approves) the first two claims in `claims`."""
@@ -138,15 +152,7 @@ def count_queries(app: Flask, manifest: Manifest, claims: list[int]) -> dict[str
         engine = db.engine
     counts: dict[str, int] = {}
     for page in PAGES:
-        client = app.test_client()
-
-        def fetch(
-            method: str, path: str, data: dict[str, str] | None, client: Any = client
-        ) -> tuple[int, dict[str, str], bytes]:
-            # Plain http, as the bench serves (the test client would follow PREFERRED_URL_SCHEME).
-            response = client.open(path, method=method, data=data, base_url="http://localhost")
-            return response.status_code, dict(response.headers), response.get_data()
-
+        fetch = in_process(app)
         email = email_for(page, manifest)
         csrf = sign_in(fetch, email, manifest.password) if email else ""
         method, path = request_for(page, manifest)

@@ -6,7 +6,8 @@
 No HTTP server and no load tool: each page is requested `--requests` times through Flask's test
 client (production config, as `make bench` serves it) after one warm-up, so the figure is the
 app's own cost per request, the thing the targets' ratios measure. The data set is generated
-fresh into `lep_bench_prof` (or `--database-url`) unless `--reuse` is given.
+fresh into `lep_bench_prof` (or `--database-url`). The public pages are served kept to signed-out
+visitors (lep/pagecache.py), as in production: `--no-page-cache` measures their rendering.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import os
 import pstats
 import sys
 import time
-from typing import Any
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lep_bench_prof"
 
@@ -29,13 +29,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--page", help="profile this page with cProfile")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--no-page-cache", action="store_true", help="render the public pages every time"
+    )
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     args = parser.parse_args(argv)
 
     from bench.run import bench_env, build
 
     os.environ.update(bench_env(args.database_url))  # before lep's config is imported
-    from bench.pages import PAGES, answer_form, approve_form, counting, email_for, request_for
+    if args.no_page_cache:
+        os.environ["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
+    from bench.pages import (
+        PAGES,
+        answer_form,
+        approve_form,
+        counting,
+        email_for,
+        in_process,
+        request_for,
+    )
     from bench.pages import sign_in as sign_in_with
 
     print(f"Generating scale {args.scale}")
@@ -50,14 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     for page in PAGES:
         if args.page and page.name != args.page:
             continue
-        client = app.test_client()
-
-        def fetch(
-            method: str, path: str, data: dict[str, str] | None, client: Any = client
-        ) -> tuple[int, dict[str, str], bytes]:
-            response = client.open(path, method=method, data=data, base_url="http://localhost")
-            return response.status_code, dict(response.headers), response.get_data()
-
+        fetch = in_process(app)
         email = email_for(page, manifest)
         csrf = sign_in_with(fetch, email, manifest.password) if email else ""
         method, path = request_for(page, manifest)

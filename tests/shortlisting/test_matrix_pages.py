@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from lep.extensions import db
 from lep.shortlisting import decisions
 from lep.shortlisting.assessment import scored_criteria
@@ -15,29 +13,8 @@ from tests.shortlisting.moderation_support import (
     client_for,
     make_panel,
     matrix_url,
-    scored_role,
     sent_application,
 )
-
-
-@pytest.fixture
-def role():
-    return scored_role()
-
-
-@pytest.fixture
-def lead(make_user):
-    return make_user("hr", full_name="Lee Lead")
-
-
-@pytest.fixture
-def scorers(make_user):
-    return [make_user("panel", full_name=name) for name in ("Pat Scorer", "Kim Scorer")]
-
-
-@pytest.fixture
-def panel(role, lead, scorers):
-    return make_panel(role, lead, scorers)
 
 
 def rows(html: str) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask import render_template_string
 from sqlalchemy import event
 
@@ -18,31 +17,9 @@ from lep.shortlisting.moderation import record_moderation
 from tests.shortlisting.moderation_support import (
     card,
     client_for,
-    make_panel,
     matrix_url,
-    scored_role,
     sent_application,
 )
-
-
-@pytest.fixture
-def role():
-    return scored_role()
-
-
-@pytest.fixture
-def lead(make_user):
-    return make_user("hr", full_name="Lee Lead")
-
-
-@pytest.fixture
-def scorers(make_user):
-    return [make_user("panel", full_name=name) for name in ("Pat Scorer", "Kim Scorer")]
-
-
-@pytest.fixture
-def panel(role, lead, scorers):
-    return make_panel(role, lead, scorers)
 
 
 def macro_cells(result, decision, told, application) -> tuple[str, str]:  # type: ignore[no-untyped-def]
