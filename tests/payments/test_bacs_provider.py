@@ -184,3 +184,27 @@ def test_a_reference_the_bank_would_reject_is_refused(
 def test_the_bank_file_has_no_webhooks() -> None:
     with pytest.raises(WebhookError):
         BacsProvider().parse_webhook(b"{}", {"Stripe-Signature": "t=1,v1=00"})
+
+
+def test_many_at_once_pay_each_key_once(make_user: Callable[..., User]) -> None:
+    first, second = make_user("partner"), make_user("partner")
+    give_bank_details(first, changed_days_ago=10)
+    give_bank_details(second, changed_days_ago=10)
+    one, other = payment_to(first, amount=8_000), payment_to(second, amount=1_234)
+    again = dataclasses.replace(one)  # the same payment asked for twice in one call
+    provider = BacsProvider()
+    results = provider.send_many([one, other, again])
+    db.session.commit()
+    assert instructions() == 2
+    amounts = dict(
+        db.session.execute(select(BacsInstruction.key, BacsInstruction.amount_pence)).all()
+    )
+    assert amounts == {one.key: 8_000, other.key: 1_234}
+    ids = dict(db.session.execute(select(BacsInstruction.key, BacsInstruction.id)).all())
+    assert {key: (r.state, r.provider_reference) for key, r in results.items()} == {
+        one.key: (SENT, str(ids[one.key])),
+        other.key: (SENT, str(ids[other.key])),
+    }
+    # Asked again later: the same answers, nothing new recorded.
+    assert provider.send_many([one, other]) == results
+    assert instructions() == 2

@@ -159,6 +159,16 @@ class BacsProvider(PaymentProvider):
                     results[request.key] = _same_payment(existing[request.key], request)
                     continue
                 if request.key in new:  # the same key twice in one call pays once
+                    first = new[request.key]
+                    if (first["amount_pence"], first["payee_reference"]) != (
+                        request.amount_pence,
+                        request.payee_reference,
+                    ):
+                        raise ProviderError(
+                            f"Payment key {request.key} was already used for a different "
+                            "amount or payee",
+                            code="key_reused",
+                        )
                     continue
                 self._check(request, statuses[request.payee_reference])
             except ProviderError as exc:
