@@ -91,7 +91,7 @@ class Scorecard(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
         CheckConstraint(one_of("status", SCORECARD_STATUSES), name="status"),
         Index("ix_scorecard_scorer_status", "scorer_id", "status"),
         # The matrix's scorers: the distinct scorers with a submitted card for a role, one
-        # index probe each (moderation.scorers_for).
+        # index probe each (matrix.scorers_for).
         Index("ix_scorecard_role_status_scorer", "role_id", "status", "scorer_id"),
     )
 

@@ -24,6 +24,7 @@ from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
 from lep.shortlisting import decisions, moderation
+from lep.shortlisting import matrix as matrix_data
 from lep.shortlisting.assessment import assess, scored_criteria
 from lep.shortlisting.models import OUTCOMES, SCALE, Scorecard
 from lep.shortlisting.moderation_forms import (
@@ -83,12 +84,12 @@ def labels() -> dict[str, Any]:
 @require_role("hr")
 def matrix(role_id: int) -> ResponseReturnValue:
     # The role and its panel: the matrix reads the scored criteria in one query of its own.
-    role, panel = moderation.role_and_panel(role_id)
+    role, panel = matrix_data.role_and_panel(role_id)
     if role is None or role.status == "draft":
         abort(404)
     show = request.args.get("show", "all")
     page = request.args.get("page", 1, type=int) or 1
-    data = moderation.matrix(role, page=page, show=show, panel=panel)
+    data = matrix_data.matrix(role, page=page, show=show, panel=panel)
     may_act = moderation.can_moderate(_me(), data.panel)
     # Each row links to its application: the address is built once, the id appended per row.
     example = url_for("moderation.application", role_id=role.id, application_id=0)

@@ -10,7 +10,7 @@ from flask import render_template_string
 from sqlalchemy import event
 
 from lep.extensions import db
-from lep.shortlisting import decisions, moderation
+from lep.shortlisting import decisions, matrix, moderation
 from lep.shortlisting.assessment import assess, scored_criteria
 from lep.shortlisting.models import OUTCOMES
 from lep.shortlisting.moderation import record_moderation
@@ -56,7 +56,7 @@ def test_each_row_is_what_the_assessment_and_the_shared_macros_say(
     unscored = sent_application(role, make_user)
 
     with app.test_request_context():
-        data = moderation.matrix(role)
+        data = matrix.matrix(role)
         criteria = scored_criteria(role)
         expected = assess(role, [a.id for a in (flagged, moderated, calm, half, unscored)])
         assert [r.application.id for r in data.rows] == sorted(
@@ -96,7 +96,7 @@ def test_each_row_is_what_the_assessment_and_the_shared_macros_say(
     # The page shows each row's cells exactly as the shared macros render them.
     html = client_for(app, lead).get(matrix_url(role)).get_data(as_text=True)
     with app.test_request_context():
-        for row in moderation.matrix(role).rows:
+        for row in matrix.matrix(role).rows:
             a = row.assessment
             for criterion in criteria:
                 agreed_html, decision_html = macro_cells(
@@ -115,7 +115,7 @@ def test_untold_is_read_with_the_counts(app, role, lead, scorers, panel, make_us
     decisions.send_outcomes(role, lead)
     decisions.decide(waiting, "not_shortlisted", "Not this time", lead)
     with app.test_request_context():
-        counts = moderation.matrix(role).counts
+        counts = matrix.matrix(role).counts
     assert counts["untold"] == decisions.untold_count(role) == 1
     html = client_for(app, lead).get(matrix_url(role)).get_data(as_text=True)
     assert "1 decided applicant has not been told yet" in html
@@ -131,9 +131,9 @@ def test_scorers_are_the_panel_in_seat_order_then_others_who_submitted(
     other = sent_application(role, make_user)
     card(other, drafter, [1, None], status="draft")  # a draft does not make a scorer
     with app.test_request_context():
-        names = [s.full_name for s in moderation.scorers_for(role, panel)]
+        names = [s.full_name for s in matrix.scorers_for(role, panel)]
         assert names == ["Pat Scorer", "Kim Scorer", "Ola Former"]
-        assert [s.full_name for s in moderation.scorers_for(role, None)] == ["Ola Former"]
+        assert [s.full_name for s in matrix.scorers_for(role, None)] == ["Ola Former"]
     html = client_for(app, lead).get(matrix_url(role)).get_data(as_text=True)
     assert re.findall(r"<li>Scorer \d: ([^<]+)</li>", html) == names
 
