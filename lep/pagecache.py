@@ -7,16 +7,20 @@ never longer than the view says its content holds (`valid_until`: the earliest c
 the page, the next London midnight when pay tables in force can change).
 
 What is never cached: anyone signed in; a visitor with a message waiting (a flash); any answer
-other than 200; a page whose rendering touched the session. Any change in this process to roles,
-their criteria and questions, pay points or rate cards empties the cache at once (SQLAlchemy
-events, ORM bulk updates included). Another worker process notices such a change when its entry
-expires, so an edit made by staff can take up to `PUBLIC_PAGE_CACHE_SECONDS` to show everywhere;
-closing times are exact because entries never outlive them.
+other than 200; a page whose rendering touched the session. When a transaction that changed
+roles, their criteria or questions, pay points or rate cards commits (SQLAlchemy events, ORM bulk
+updates included), this process empties its cache at once, and a page rendered while the change
+was being made is not kept. Other worker processes: with `REDIS_URL` set, a generation number in
+Redis is raised on such a commit and read before each kept page is served, so every worker sees
+the change at once; without Redis (or while it cannot be reached) they notice when their entries
+expire, up to `PUBLIC_PAGE_CACHE_SECONDS` later. Staff are signed in and always see fresh pages.
+Closing times are exact either way, because entries never outlive them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 import weakref
@@ -36,6 +40,12 @@ from lep.db import utcnow
 F = TypeVar("F", bound=Callable[..., Any])
 
 SIZE = 512
+SHARED_KEY = "lep:pagecache:generation"
+SHARED_TIMEOUT = 0.5  # seconds: a slow Redis must not hold up a public page
+SHARED_RETRY = 30.0  # seconds without asking Redis after it failed (entries still expire)
+CHANGED = "lep_pages_changed"  # Session.info flag: a watched change is waiting to commit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,23 +56,45 @@ class _Entry:
 
 
 class PageCache:
-    def __init__(self, seconds: float, size: int = SIZE) -> None:
+    def __init__(self, seconds: float, size: int = SIZE, shared: Any = None) -> None:
         self.seconds = seconds
         self.size = size
         self.entries: OrderedDict[str, _Entry] = OrderedDict()
         self.generation = 0
         self.lock = threading.Lock()
+        self.shared = shared  # a Redis client, or None
+        self.shared_seen: int | None = None
+        self.shared_down_until = 0.0
 
-    def get(self, key: str) -> _Entry | None:
+    def _shared_generation(self) -> int | None:
+        """The generation in Redis; None without Redis or while it cannot be reached."""
+        if self.shared is None or time.monotonic() < self.shared_down_until:
+            return None
+        from redis.exceptions import RedisError
+
+        try:
+            return int(self.shared.get(SHARED_KEY) or 0)
+        except (RedisError, ValueError) as exc:
+            self.shared_down_until = time.monotonic() + SHARED_RETRY
+            log.warning("Page cache: Redis unavailable (%s); kept pages expire by time only", exc)
+            return None
+
+    def get(self, key: str) -> tuple[_Entry | None, int]:
+        """The kept page (or None) and the generation to hand back to `put`."""
+        remote = self._shared_generation()
         with self.lock:
+            if remote is not None and remote != self.shared_seen:
+                if self.shared_seen is not None:  # another process changed the data
+                    self.generation += 1
+                    self.entries.clear()
+                self.shared_seen = remote
             entry = self.entries.get(key)
-            if entry is None:
-                return None
-            if entry.expires <= time.monotonic():
+            if entry is not None and entry.expires <= time.monotonic():
                 del self.entries[key]
-                return None
-            self.entries.move_to_end(key)
-            return entry
+                entry = None
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry, self.generation
 
     def put(self, key: str, entry: _Entry, generation: int) -> None:
         with self.lock:
@@ -76,6 +108,17 @@ class PageCache:
         with self.lock:
             self.generation += 1
             self.entries.clear()
+
+    def changed(self) -> None:
+        """This process committed a change the pages show: empty here, and tell the others."""
+        self.clear()
+        if self.shared is not None:
+            from redis.exceptions import RedisError
+
+            try:
+                self.shared.incr(SHARED_KEY)
+            except RedisError as exc:
+                log.warning("Page cache: could not tell other workers of a change (%s)", exc)
 
 
 def valid_until(moment: dt.datetime | None) -> None:
@@ -106,10 +149,9 @@ def for_signed_out(view: F) -> F:
         if cache is None or not _applies():
             return view(*args, **kwargs)
         key = request.full_path
-        entry = cache.get(key)
+        entry, generation = cache.get(key)
         if entry is not None:
             return Response(entry.body, mimetype=entry.mimetype)
-        generation = cache.generation
         response = make_response(view(*args, **kwargs))
         if response.status_code == 200 and not session.modified:
             lifetime = cache.seconds
@@ -131,9 +173,9 @@ def for_signed_out(view: F) -> F:
 _live: weakref.WeakSet[PageCache] = weakref.WeakSet()
 
 
-def _clear_all() -> None:
+def _changed_all() -> None:
     for cache in list(_live):
-        cache.clear()
+        cache.changed()
 
 
 def _watched(cls: type) -> bool:
@@ -144,12 +186,14 @@ def _watched(cls: type) -> bool:
 
 
 # Registered once, on the Session class, so they see every session of every app in the process.
+# A change empties the caches when its transaction commits: emptied at the flush, a page rendered
+# by another thread (or worker) before the commit would be kept with the old data.
 @event.listens_for(Session, "after_flush")
 def _after_flush(session_: Session, context: Any) -> None:
     if _live and any(
         _watched(type(i)) for i in (*session_.new, *session_.dirty, *session_.deleted)
     ):
-        _clear_all()
+        session_.info[CHANGED] = True
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -159,11 +203,29 @@ def _bulk_change(state: ORMExecuteState) -> None:
         and (state.is_update or state.is_delete or state.is_insert)
         and any(_watched(mapper.class_) for mapper in state.all_mappers)
     ):
-        _clear_all()
+        state.session.info[CHANGED] = True
 
 
-def install(app: Flask, seconds: float) -> PageCache:
-    cache = PageCache(seconds)
+@event.listens_for(Session, "after_commit")
+def _after_commit(session_: Session) -> None:
+    if session_.info.pop(CHANGED, False):
+        _changed_all()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session_: Session) -> None:
+    session_.info.pop(CHANGED, None)
+
+
+def install(app: Flask, seconds: float, redis_url: str | None = None) -> PageCache:
+    shared = None
+    if redis_url:
+        from redis import Redis
+
+        shared = Redis.from_url(
+            redis_url, socket_connect_timeout=SHARED_TIMEOUT, socket_timeout=SHARED_TIMEOUT
+        )
+    cache = PageCache(seconds, shared=shared)
     app.extensions["lep_pages"] = cache
     _live.add(cache)
     return cache
@@ -172,4 +234,4 @@ def install(app: Flask, seconds: float) -> PageCache:
 def init_app(app: Flask) -> None:
     seconds = float(app.config["PUBLIC_PAGE_CACHE_SECONDS"])
     if seconds > 0:
-        install(app, seconds)
+        install(app, seconds, app.config.get("REDIS_URL"))

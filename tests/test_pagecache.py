@@ -125,3 +125,67 @@ def test_a_visitor_with_a_message_waiting_is_not_served_a_kept_page(client, cach
     with client.session_transaction() as session:
         session["_flashes"] = [("success", "You have signed out")]
     assert "You have signed out" in client.get("/roles").get_data(as_text=True)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def other_worker(app: Flask) -> Iterator[pagecache.PageCache]:
+    """Another worker's cache, sharing a generation in a real Redis with this app's."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.delete(pagecache.SHARED_KEY)
+    except RedisError as exc:
+        pytest.skip(f"no Redis at 127.0.0.1:6379 ({exc})")
+    pay_setup()
+    pagecache.install(app, 30, REDIS_URL)
+    try:
+        yield pagecache.PageCache(30, shared=Redis.from_url(REDIS_URL))
+    finally:
+        app.extensions.pop("lep_pages", None)
+        connection.delete(pagecache.SHARED_KEY)
+
+
+def test_with_redis_a_change_committed_in_another_worker_shows_at_once(client, other_worker):
+    other = other_worker
+    role = make_role(title="Carer partner")
+    client.get("/roles")
+    rename_behind_the_orms_back(role, "Renamed in another worker")
+    assert "Carer partner" in client.get("/roles").get_data(as_text=True)  # kept
+    other.changed()  # what the other worker does when its change commits
+    assert "Renamed in another worker" in client.get("/roles").get_data(as_text=True)
+
+
+def test_with_redis_a_change_committed_here_tells_the_other_workers(client, other_worker):
+    other = other_worker
+    role = make_role(title="Carer partner")
+    assert other.get("/roles")[0] is None
+    other.put("/roles", pagecache._Entry(b"old page", "text/html", time.monotonic() + 30), 0)
+    assert other.get("/roles")[0] is not None
+    role.title = "Carer and family partner"
+    db.session.commit()
+    assert other.get("/roles")[0] is None  # emptied: the generation in Redis moved on
+
+
+def test_with_redis_unreachable_kept_pages_still_expire_by_time(app, client):
+    pay_setup()
+    cache = pagecache.install(app, 0.5, "redis://127.0.0.1:1/0")  # nothing listens there
+    try:
+        role = make_role(title="Carer partner")
+        client.get("/roles")
+        rename_behind_the_orms_back(role, "Renamed quietly")
+        page = client.get("/roles")
+        assert page.status_code == 200
+        assert "Carer partner" in page.get_data(as_text=True)
+        time.sleep(0.6)
+        assert "Renamed quietly" in client.get("/roles").get_data(as_text=True)
+        role.title = "Changed through the app"
+        db.session.commit()  # telling Redis fails quietly; this worker still empties its cache
+        assert "Changed through the app" in client.get("/roles").get_data(as_text=True)
+        assert cache.shared_down_until > 0
+    finally:
+        app.extensions.pop("lep_pages", None)
