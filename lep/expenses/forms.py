@@ -21,7 +21,6 @@ from lep.expenses.services import MAX_TEXT, RECEIPT_TYPES
 from lep.forms import DatePartsField, strip
 from lep.money import MoneyError, parse_pounds
 
-PARTS = ("day", "month", "year")
 NO_ROLE = "none"
 NO_ROLE_TEXT = "Not for a particular role"
 

@@ -18,8 +18,6 @@ from lep.money import format_pounds
 from lep.roles.models import PayPoint, RateCard, Role
 from lep.shortlisting.offers import MAX_REASON, OfferTerms
 
-PARTS = ("day", "month", "year")
-
 
 def _unreadable_stops(form: Any, field: Field) -> None:
     """After "enter a whole number", say nothing more about the same box."""
