@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import DateTime, MetaData, event, func
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -77,3 +78,14 @@ def one_of(column: str, values: Iterable[str]) -> str:
     """A CHECK constraint's text: `column IN ('a', 'b')`, for a column that holds one of a fixed
     set of codes (statuses, kinds). The values are the code's own constants, never input."""
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class KnownPage(Pagination):
+    """A page whose items and total the caller has already read (in queries of its own shape):
+    Flask-SQLAlchemy's pagination for the pager, with no queries of its own."""
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"])
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from lep.accounts.models import User
+from lep.db import KnownPage
 from lep.expenses import paydates, services
 from lep.expenses.models import Claim, ClaimApproval, ClaimLine
 from lep.extensions import db
@@ -258,16 +259,6 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     return days
 
 
-class _Page(Pagination):
-    """A page whose items and total are already known: no queries of its own."""
-
-    def _query_items(self) -> list[Any]:
-        return list(self._query_args["items"])
-
-    def _query_count(self) -> int:
-        return int(self._query_args["total"])
-
-
 def queue_page(
     viewer: Any, filters: QueueFilters, page: int = 1
 ) -> tuple[Pagination, list[QueueRow]]:
@@ -309,7 +300,7 @@ def queue_page(
                 working_days_waiting=waiting,
             )
         )
-    pagination = _Page(page=page, per_page=PAGE_SIZE, error_out=False, items=rows, total=total)
+    pagination = KnownPage(page=page, per_page=PAGE_SIZE, error_out=False, items=rows, total=total)
     return pagination, rows
 
 

@@ -8,7 +8,6 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     Integer,
     Select,
@@ -26,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from lep.accounts.models import User
 from lep.applications.models import Application
+from lep.db import KnownPage
 from lep.extensions import db
 from lep.roles.models import Criterion, Question, Role, question_criterion
 from lep.shortlisting.assessment import (
@@ -314,16 +314,6 @@ def _row(
     )
 
 
-class _Page(Pagination):
-    """A page whose items and total are already known: no queries of its own."""
-
-    def _query_items(self) -> list[Any]:
-        return list(self._query_args["items"])
-
-    def _query_count(self) -> int:
-        return int(self._query_args["total"])
-
-
 class _LookUp:
     """The matrix looks the panel up itself (the caller does not have it)."""
 
@@ -368,7 +358,7 @@ def matrix(
     decisions = {a.id: d for a, d in found if d is not None}
     ids = [a.id for a in applications]
     # The page's total is one of the counts just read: no count of its own.
-    pagination = _Page(
+    pagination = KnownPage(
         page=page, per_page=PER_PAGE, error_out=False, items=applications, total=counts[show]
     )
     submitted: list[tuple[int, int, int, int | None]] = []
