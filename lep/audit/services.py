@@ -32,6 +32,29 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Event:
+    """What happened to what: the columns every audit event has, whoever did it."""
+
+    action: str
+    subject_type: str
+    subject_id: int | str | None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def _columns(event: Event) -> dict[str, Any]:
+    """The event's columns as stored, with the address it came from inside a request."""
+    return {
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": None if event.subject_id is None else str(event.subject_id),
+        "before": _jsonable(event.before) if event.before is not None else None,
+        "after": _jsonable(event.after) if event.after is not None else None,
+        "ip_address": request.remote_addr if has_request_context() else None,
+    }
+
+
 def record(
     action: str,
     subject_type: str,
@@ -60,26 +83,10 @@ def record(
     event = AuditEvent(
         actor_id=actor_id,
         actor_label=label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=None if subject_id is None else str(subject_id),
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        ip_address=request.remote_addr if has_request_context() else None,
+        **_columns(Event(action, subject_type, subject_id, before, after)),
     )
     db.session.add(event)
     return event
-
-
-@dataclass(frozen=True)
-class Event:
-    """One event for `record_many`."""
-
-    action: str
-    subject_type: str
-    subject_id: int | str | None
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
 
 
 def record_many(events: list[Event], *, actor_label: str = "system") -> None:
@@ -94,17 +101,7 @@ def record_many(events: list[Event], *, actor_label: str = "system") -> None:
     db.session.execute(
         insert(AuditEvent),
         [
-            {
-                "occurred_at": now,
-                "actor_id": None,
-                "actor_label": actor_label,
-                "action": e.action,
-                "subject_type": e.subject_type,
-                "subject_id": None if e.subject_id is None else str(e.subject_id),
-                "before": _jsonable(e.before) if e.before is not None else None,
-                "after": _jsonable(e.after) if e.after is not None else None,
-                "ip_address": None,
-            }
+            {"occurred_at": now, "actor_id": None, "actor_label": actor_label, **_columns(e)}
             for e in events
         ],
     )
