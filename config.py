@@ -73,6 +73,11 @@ class Config:
     RQ_QUEUE_NAME = os.environ.get("RQ_QUEUE_NAME", "lep")
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis unreachable must not stop anyone signing in: the limits are counted in this process's
+    # memory meanwhile (Flask-Limiter logs "Rate limit storage unreachable"), and a Redis that
+    # does not answer is given up on quickly rather than holding the request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
