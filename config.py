@@ -126,6 +126,14 @@ class Config:
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    # Links in emails point at the port the development server listens on (`PORT=5112 make
+    # run`), unless BASE_URL says otherwise.
+    SERVER_NAME_FOR_EMAIL = os.environ.get("BASE_URL") or (
+        f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}"
+    )
+    # /dev/outbox shows every email the app has sent (lep/notifications/dev_views.py). Only this
+    # config registers it: never in production.
+    DEV_OUTBOX_PAGE = True
 
 
 class TestConfig(Config):

@@ -161,6 +161,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payment_webhooks_bp)
     app.register_blueprint(involvement_bp)
     register_api(app)
+    if app.config.get("DEV_OUTBOX_PAGE") and app.config["ENV_NAME"] == "development":
+        from lep.notifications.dev_views import bp as dev_outbox_bp
+
+        app.register_blueprint(dev_outbox_bp)
 
 
 def register_security(app: Flask) -> None:
