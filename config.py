@@ -67,6 +67,12 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _bool("SMTP_STARTTLS")
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # A refused email is tried again with backoff (1, 5, 25 minutes, ...) up to this many tries
+    # in all, by `flask lep send-emails` (cron); then it is failed, for an admin to try again.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+    # A delivery still "sending" after this long stopped part-way: the email is held (it may
+    # have gone), never sent again without an admin.
+    MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("MAIL_CLAIM_TIMEOUT_SECONDS", "600"))
 
     # Jobs: "inline" runs them in the request; "rq" queues them on Redis for `flask lep worker`.
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "inline")

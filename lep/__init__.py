@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from lep.expenses.views import bp as expenses_bp
     from lep.extensions import csrf
     from lep.main.views import bp as main_bp
+    from lep.notifications.admin_views import bp as admin_emails_bp
     from lep.partners.involvement_views import bp as involvement_bp
     from lep.partners.views import bp as partners_bp
     from lep.payments.onboarding_views import bp as payment_onboarding_bp
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_emails_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(hr_roles_bp)
     app.register_blueprint(applications_bp)
