@@ -10,6 +10,7 @@ from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from config import CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
+from lep.dbfaults import LepFlask
 from lep.requests import IdConverter, LepRequest
 
 
@@ -18,7 +19,7 @@ class ConfigError(RuntimeError):
 
 
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app = LepFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.request_class = LepRequest
     app.url_map.converters["int"] = IdConverter
     register_config(app, config, overrides)
