@@ -136,8 +136,14 @@ def resend_confirmation() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "")
-        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+        if services.request_password_reset(form.email.data or ""):
+            return render_template(
+                "accounts/check_email.html", email=form.email.data, purpose="reset"
+            )
+        form.email.errors = [
+            *form.email.errors,
+            "We could not send the email just now. Try again in a few minutes",
+        ]
     return render_template("accounts/forgot_password.html", form=form)
 
 
