@@ -345,6 +345,9 @@ BAD = [
     ("no month", train(month=""), "spent_on", "The date of the expense must include a month"),
     ("no date", train(day="", month="", year=""), "spent_on", "Enter the date of the expense"),
     ("two-digit year", train(year="26"), "spent_on", "Year must include 4 numbers"),
+    # 19 digits overflowed the date constructor: a 500 before the part had a length limit.
+    ("19-digit day", train(day="9" * 19), "spent_on", "Day must be 1 or 2 numbers"),
+    ("19-digit month", train(month="1" + "0" * 18), "spent_on", "Month must be 1 or 2 numbers"),
     (
         "over 10,000 miles",
         line_data(category="mileage", description="Drove", vehicle="car_or_van", miles="10000.1"),

@@ -91,6 +91,23 @@ def test_bad_input_is_shown_at_the_field_and_what_was_typed_is_kept(client, part
     assert db.session.scalar(select(Involvement.id)) is None
 
 
+@pytest.mark.parametrize(
+    ("part", "typed", "message"),
+    [
+        ("day", "9" * 19, "Day must be 1 or 2 numbers"),
+        ("month", "1" + "0" * 30, "Month must be 1 or 2 numbers"),
+        ("year", "9" * 19, "Year must include 4 numbers"),
+    ],
+)
+def test_a_huge_day_month_or_year_gets_a_message_not_a_500(client, partner, part, typed, message):
+    response = post(client, "/involvement/new", entry(**{f"happened_on-{part}": typed}))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert error_at(html, "happened_on") == message
+    assert f'value="{typed[:20]}"' in html
+    assert db.session.scalar(select(Involvement.id)) is None
+
+
 def test_people_who_cannot_log_are_told_who_can(client, make_user, login):
     login(make_user("applicant"))
     page = client.get("/involvement/new")
