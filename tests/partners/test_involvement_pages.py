@@ -214,6 +214,19 @@ def test_the_payments_page_shows_this_week_this_year_and_waiting(client, partner
     assert "you would go over" not in client.get("/account/payments").get_data(as_text=True)
 
 
+def test_a_weekly_amount_typed_with_a_decimal_comma_is_refused_not_read_100_times(client, partner):
+    bad = post(client, "/account/payments/weekly-amount", {"amount": "12,50"})
+    html = bad.get_data(as_text=True)
+    assert error_at(html, "amount") == (
+        "\u201c12,50\u201d could mean £12.50 or £1,250.00. Use a full stop before the pence, "
+        "like 12.50"
+    )
+    assert 'value="12,50"' in html
+    assert post(client, "/account/payments/weekly-amount", {"amount": "1,250"}).status_code == 302
+    text = main_text(client.get("/account/payments").get_data(as_text=True))
+    assert "£1,250.00" in text
+
+
 def test_the_statement_page_and_pdf(client, partner, monkeypatch):
     from lep.partners import statements
 
