@@ -93,6 +93,13 @@ class Config:
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     INVITE_MAX_AGE = 7 * 24 * 3600
 
+    # How long a signed-in session lasts (lep/accounts/sessions.py): staff (panel, HR, finance,
+    # admin) are signed out after 30 minutes without a request, everyone else after 2 hours (an
+    # applicant writing a long answer), and everyone 12 hours after signing in.
+    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
+    SESSION_IDLE_MINUTES_PUBLIC = int(os.environ.get("SESSION_IDLE_MINUTES_PUBLIC", "120"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: no lost half-typed forms
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

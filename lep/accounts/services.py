@@ -113,6 +113,14 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def sign_out(user: User) -> None:
+    """End every session of this account on the server: each cookie carries the session
+    version it was signed in with, and the user loader refuses any other."""
+    user.session_version += 1
+    audit.record("user.signed_out", "user", user.id, actor=user)
+    db.session.commit()
+
+
 def request_password_reset(email: str) -> bool:
     """Email a reset link if the account exists; say nothing either way.
 
