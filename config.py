@@ -87,6 +87,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Wrong codes at the second step of signing in, per account (codes that work do not count).
+    SECOND_FACTOR_RATE_LIMIT = os.environ.get(
+        "SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
+    )
 
     # Links in emails: how long they work.
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
@@ -134,6 +138,9 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+    # The demo's hr, finance and admin accounts come with this authenticator app secret set up
+    # (`flask lep demo` prints it): add it to an app, or print a code with pyotp.
+    DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", "LEPDEMOLEPDEMOLEPDEMOLEPDEMOLEPD")
 
 
 class DevelopmentConfig(Config):
