@@ -12,7 +12,7 @@ import lep.db
 
 # revision identifiers, used by Alembic.
 revision = "0010_ops"
-down_revision = "0009"
+down_revision = "0010_payrace"
 branch_labels = None
 depends_on = None
 
