@@ -1,7 +1,7 @@
 """Outbox retries: when a failed email is tried next, and when a delivery claimed it
 
 Revision ID: 0010_ops
-Revises: 0009
+Revises: 0010_payrace
 
 """
 

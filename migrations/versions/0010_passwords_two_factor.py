@@ -1,7 +1,7 @@
 """Second factor for staff: authenticator app secrets and one-time recovery codes
 
 Revision ID: 0010_passwords
-Revises: 0009
+Revises: 0010_ops
 
 """
 
