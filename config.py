@@ -77,6 +77,9 @@ class Config:
     # Jobs: "inline" runs them in the request; "rq" queues them on Redis for `flask lep worker`.
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "inline")
     RQ_QUEUE_NAME = os.environ.get("RQ_QUEUE_NAME", "lep")
+    # Sending payment runs: taken by the worker before anything on RQ_QUEUE_NAME.
+    RQ_PRIORITY_QUEUE_NAME = os.environ.get("RQ_PRIORITY_QUEUE_NAME", "") or None
+    RQ_PRIORITY_JOB_TIMEOUT = int(os.environ.get("RQ_PRIORITY_JOB_TIMEOUT", "3600"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     # Redis unreachable must not stop anyone signing in: the limits are counted in this process's
@@ -133,6 +136,13 @@ class Config:
     )
     # Reconciliation flags a payment sent this many days ago and not yet confirmed paid.
     PAYMENT_CONFIRMATION_DAYS = int(os.environ.get("PAYMENT_CONFIRMATION_DAYS", "5"))
+    # A run's sender renews its lease as it goes; one not renewed for this long has stopped and
+    # is resumed (lep.payments.sending).
+    PAYMENT_SEND_LEASE_SECONDS = int(os.environ.get("PAYMENT_SEND_LEASE_SECONDS", "120"))
+    # With no job queue, a run of up to this many payments is sent in the request; a larger
+    # one from a thread of the app's process.
+    PAYMENT_SEND_INLINE_MAX = int(os.environ.get("PAYMENT_SEND_INLINE_MAX", "20"))
+    PAYMENT_RESUME_INTERVAL_SECONDS = int(os.environ.get("PAYMENT_RESUME_INTERVAL_SECONDS", "60"))
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import click
 from flask import current_app
@@ -113,7 +114,10 @@ def worker(burst: bool) -> None:
     from redis.exceptions import RedisError
     from rq import SimpleWorker, Worker
 
-    name = current_app.config["RQ_QUEUE_NAME"]
+    from lep.jobs import queue_names
+    from lep.payments import sending
+
+    names = queue_names(current_app)
     connection = Redis.from_url(url)
     try:
         connection.ping()
@@ -131,8 +135,27 @@ def worker(burst: bool) -> None:
     # SimpleWorker runs jobs in this process, inside this app context. RQ's Worker starts a
     # fresh Python per job, which builds its own app (lep.jobs.run_in_app).
     cls = SimpleWorker if os.environ.get("LEP_WORKER_SIMPLE", "1") == "1" else Worker
-    w = cls([name], connection=connection)
+    w = cls(names, connection=connection)
+    # Payment runs that stopped part-way (a sender killed, a job lost) are queued again.
+    stop = threading.Event()
+    interval = float(current_app.config.get("PAYMENT_RESUME_INTERVAL_SECONDS", 60))
+    if not burst:
+        sending.watch(current_app._get_current_object(), interval, stop)  # type: ignore[attr-defined]
     try:
         w.work(burst=burst)
     finally:
+        stop.set()
         db.session.remove()
+
+
+@lep_cli.command("resume-payments")
+@with_appcontext
+def resume_payments() -> None:
+    """Finish payment runs left sending part-way (run it from cron every few minutes). Two at
+    once never send a payment twice: each run is taken by one of them."""
+    from lep.payments import sending
+
+    resumed = sending.resume_stale_runs("resume-payments", send_here=True)
+    for run in resumed:
+        click.echo(f"{run.reference}: {run.outcome}")
+    click.echo(f"Resumed {len(resumed)} payment run{'' if len(resumed) == 1 else 's'}.")

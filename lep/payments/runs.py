@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from lep.payments.providers.base import (
     ProviderError,
 )
 from lep.timeutil import LONDON, format_date
+
+log = logging.getLogger(__name__)
 
 CURRENCY = "gbp"
 BATCH = 2_000  # payments per transaction for a provider that lives in our database
@@ -491,8 +494,10 @@ def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
 
 
 def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
-    """Press Send: one guarded UPDATE from approved to sending, then the job is queued."""
-    from lep.jobs import enqueue
+    """Press Send: one guarded UPDATE from approved to sending, then the sender starts (a job on
+    the priority queue, or here: lep.payments.sending.dispatch). Until a sender takes the run,
+    it is reserved for one for a lease; after that it is stale and is resumed."""
+    from lep.payments import sending
 
     _finance(by)
     if run.status == "awaiting_approval":
@@ -501,7 +506,16 @@ def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
         )
     if run.status != "approved":
         raise PaymentError({"run": f"This run cannot be sent: it is {run.status_text.lower()}"})
-    _guard_run(run, ("approved",), status="sending", sent_by_id=by.id, sending_started_at=utcnow())
+    now = utcnow()
+    _guard_run(
+        run,
+        ("approved",),
+        status="sending",
+        sent_by_id=by.id,
+        sending_started_at=now,
+        sender=None,
+        sender_lease_until=now + dt.timedelta(seconds=sending.lease_seconds()),
+    )
     audit.record(
         "payment_run.sending",
         "payment_run",
@@ -511,7 +525,7 @@ def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
         actor=by,
     )
     _commit()
-    enqueue("lep.payments.runs.send_run", run.id)
+    sending.dispatch(run.id)
     return run
 
 
@@ -581,9 +595,16 @@ def _fail(payment: Payment, reason: str, events: list[audit.Event] | None = None
 
 
 def send_run(run_id: int) -> None:
-    """The job: send every payment of a run that is sending. Safe to run again after a crash."""
+    """The job: send every payment of a run that is sending. Safe to run again after a crash,
+    and safe to run twice at once: the first takes the run's lease, the second leaves it."""
+    from lep.payments import sending
+
     run = db.session.get(PaymentRun, run_id)
     if run is None or run.status != "sending":
+        return
+    lease = sending.take(run_id)
+    if lease is None:
+        log.info("run %s is being sent by another sender", run_id)
         return
     provider = get_provider()
     payments = list(
@@ -598,17 +619,36 @@ def send_run(run_id: int) -> None:
     session = db.session()
     expire = session.expire_on_commit
     # The job commits as it goes (each batch, or each payment); it alone moves these payments
-    # while the run is sending, so a commit need not expire (and reload one by one) the rest.
+    # while it holds the run's lease, so a commit need not expire (and reload one by one) the
+    # rest.
     session.expire_on_commit = False
     try:
         if provider.settled_by_finance:
-            _send_in_batches(run, payments, provider, references)
+            _send_in_batches(run, payments, provider, references, lease)
         else:
             for payment in payments:
-                _send_one(run, payment, provider, references[payment.user_id])
+                _send_one(run, payment, provider, references[payment.user_id], lease)
+    except sending.LeaseLost:
+        audit.record(
+            "payment_run.sender_stopped",
+            "payment_run",
+            run_id,
+            after={"sender": lease.token[:8], "reason": "another sender took the run over"},
+            actor_label="system",
+        )
+        _commit()
+        return
+    except Exception:
+        # A provider that did not answer, the database connection ended: resumable at once, so
+        # the next resumer retries it rather than waiting for the lease to lapse.
+        try:
+            sending.let_go(lease)
+        except Exception:
+            log.exception("run %s: could not let go of its lease; it lapses by itself", run_id)
+        raise
     finally:
         session.expire_on_commit = expire
-    _finish_sending(run)
+    _finish_sending(run, lease)
 
 
 def _send_in_batches(
@@ -616,11 +656,15 @@ def _send_in_batches(
     payments: list[Payment],
     provider: PaymentProvider,
     references: dict[int, str | None],
+    lease: Any,
 ) -> None:
     """The provider's record is in our database: the instruction and the status commit together,
     so there is no moment where one exists without the other."""
+    from lep.payments import sending
+
     for start in range(0, len(payments), BATCH):
         batch = payments[start : start + BATCH]
+        sending.renew(lease)
         requests = {}
         events: list[audit.Event] = []  # one statement for the batch's audit events
         for payment in batch:
@@ -644,20 +688,31 @@ def _send_in_batches(
 
 
 def _send_one(
-    run: PaymentRun, payment: Payment, provider: PaymentProvider, reference: str | None
+    run: PaymentRun,
+    payment: Payment,
+    provider: PaymentProvider,
+    reference: str | None,
+    lease: Any,
 ) -> None:
+    """Each write first renews the lease: a sender that lost it writes nothing more (the one
+    that took over looks the payment up by its key)."""
+    from lep.payments import sending
+
     if payment.status == "sending":
-        # The worker stopped after marking it: ask the provider before sending again.
+        # A sender stopped after marking it: ask the provider before sending again.
         found = provider.find_payment(payment.key, run.reference or "")
         if found is not None:
+            sending.renew(lease)
             _record_result(payment, found, "lookup")
             _commit()
             return
     if reference is None:
+        sending.renew(lease)
         _fail(payment, "The payee is not registered with the payment provider")
         _commit()
         return
     if payment.status == "pending":
+        sending.renew(lease)
         payment.status = "sending"
         audit.record(
             "payment.sending",
@@ -674,24 +729,30 @@ def _send_one(
         if exc.retryable:
             db.session.rollback()
             raise  # left in `sending`: the next attempt looks it up by key first
+        sending.renew(lease)
         _fail(payment, exc.message)
         _commit()
         return
+    sending.renew(lease)
     _record_result(payment, result, "send")
     _commit()
 
 
-def _finish_sending(run: PaymentRun) -> None:
-    db.session.refresh(run)
+def _finish_sending(run: PaymentRun, lease: Any) -> None:
+    from lep.payments import sending
+
     waiting = db.session.scalar(
         select(Payment.id)
         .where(Payment.run_id == run.id, Payment.status.in_(("pending", "sending")))
         .limit(1)
     )
-    if waiting is not None or run.status != "sending":
+    if waiting is not None:
+        sending.let_go(lease)
         return
-    run.status = "sent"
-    run.sent_at = utcnow()
+    now = utcnow()
+    if not sending.finish(lease, status="sent", sent_at=now):
+        db.session.rollback()
+        return
     audit.record(
         "payment_run.sent",
         "payment_run",
@@ -701,6 +762,7 @@ def _finish_sending(run: PaymentRun) -> None:
         actor_label="system",
     )
     _commit()
+    db.session.refresh(run)
 
 
 # -- Settling -------------------------------------------------------------------------------------
