@@ -74,6 +74,20 @@ def close_roles() -> None:
     click.echo(f"Closed {close_expired_roles()} roles.")
 
 
+@lep_cli.command("send-emails")
+@with_appcontext
+def send_emails() -> None:
+    """Try again the emails whose next try is due, and send any whose job was lost (run it from
+    cron every few minutes). Each email is sent at most once, however often this runs."""
+    from lep.notifications.services import retry_due
+
+    done = retry_due()
+    click.echo(
+        f"Emails tried: {done['tried']}; sent: {done['sent']}; to try again later: "
+        f"{done['waiting']}; failed: {done['failed']}; held (may have been sent): {done['held']}."
+    )
+
+
 @lep_cli.command("demo")
 @with_appcontext
 def demo() -> None:

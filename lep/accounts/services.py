@@ -13,7 +13,12 @@ from lep.accounts.passwords import password_problem
 from lep.accounts.tokens import NewApiToken, generate_api_token, make_link_token, read_link_token
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import (
+    could_deliver_now,
+    deliver_queued,
+    delivery_failed,
+    queue_email,
+)
 from lep.urls import external_url
 
 
@@ -117,16 +122,30 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
+def sign_out(user: User) -> None:
+    """End every session of this account on the server: each cookie carries the session
+    version it was signed in with, and the user loader refuses any other."""
+    user.session_version += 1
+    audit.record("user.signed_out", "user", user.id, actor=user)
+    db.session.commit()
+
+
+def request_password_reset(email: str) -> bool:
+    """Email a reset link if the account exists; say nothing either way.
+
+    False when the email could not be sent now (the mail server is unreachable), so the person
+    can be told to try again later. Without an account the answer is whether an email could
+    have been sent, so the two cases still look the same.
+    """
     user = find_user_by_email(email)
     if user is None or not user.active:
-        return
+        return could_deliver_now()
     link = external_url("accounts.reset_password", token=make_link_token(user, "reset"))
     msg = queue_email(user.email, "Reset your password", "reset_password", user=user, link=link)
     audit.record("user.password_reset_requested", "user", user.id, actor=user)
     db.session.commit()
     deliver_queued(msg)
+    return not delivery_failed(msg)
 
 
 def _set_password(user: User, password: str, action: str) -> None:

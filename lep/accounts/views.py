@@ -15,24 +15,20 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from lep.access import public, signed_in
-from lep.accounts import forms, services
+from lep.accounts import forms, services, sessions
+from lep.accounts.sessions import SIGNED_IN_AT  # noqa: F401  (read by the bank details pages)
 from lep.accounts.tokens import LinkError, read_link_token
-from lep.db import utcnow
 from lep.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
-
-# When this session's person last typed their password: sensitive changes (bank details) ask
-# for a recent one. Kept per session, so another session's sign-in does not count.
-SIGNED_IN_AT = "signed_in_at"
+bp.before_app_request(sessions.check_lifetime)
 
 
 def _sign_in(user: object) -> None:
-    login_user(user)
-    session[SIGNED_IN_AT] = utcnow().isoformat()
+    sessions.start(user)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -79,9 +75,12 @@ def login() -> ResponseReturnValue:
 @bp.route("/sign-out", methods=["POST"])
 @public
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # On the server: a copy of this session's cookie no longer signs anyone in.
+        services.sign_out(current_user._get_current_object())
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out on this device and any other you were signed in on.", "success")
     return redirect(url_for("main.index"))
 
 
@@ -145,8 +144,14 @@ def resend_confirmation() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "")
-        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+        if services.request_password_reset(form.email.data or ""):
+            return render_template(
+                "accounts/check_email.html", email=form.email.data, purpose="reset"
+            )
+        form.email.errors = [
+            *form.email.errors,
+            "We could not send the email just now. Try again in a few minutes",
+        ]
     return render_template("accounts/forgot_password.html", form=form)
 
 

@@ -1,7 +1,7 @@
 """Second factor for staff: authenticator app secrets and one-time recovery codes
 
 Revision ID: 0010_passwords
-Revises: 0009
+Revises: 0010_ops
 
 """
 
@@ -12,7 +12,7 @@ import lep.db
 
 # revision identifiers, used by Alembic.
 revision = "0010_passwords"
-down_revision = "0009"
+down_revision = "0010_ops"
 branch_labels = None
 depends_on = None
 
