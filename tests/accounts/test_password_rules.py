@@ -151,11 +151,17 @@ def test_create_admin_refuses_a_common_password(app):
 def test_the_demo_password_passes_the_rules_for_every_demo_account(app):
     from lep.accounts.passwords import password_problem
 
-    for email, name, roles in DEMO_USERS:
-        assert (
-            password_problem(app.config["DEMO_PASSWORD"], roles=roles, full_name=name, email=email)
-            is None
-        ), email
+    assert app.test_cli_runner().invoke(args=["lep", "demo"]).exit_code == 0
+    users = db.session.scalars(select(User)).all()
+    assert {email for email, _name, _roles in DEMO_USERS} <= {u.email for u in users}
+    for user in users:
+        problem = password_problem(
+            app.config["DEMO_PASSWORD"],
+            roles=user.roles,
+            full_name=user.full_name,
+            email=user.email,
+        )
+        assert problem is None, (user.email, problem)
 
 
 def test_the_test_password_is_accepted_for_staff():

@@ -71,6 +71,12 @@ def test_staff_without_an_app_set_one_up_by_qr_code_or_key_before_any_staff_page
     assert "<img" not in page.split("<main", 1)[1]  # no image fetched from anywhere
     secret = secret_on(page)
     assert db.session.get(TotpCredential, user.id).secret == secret
+    # The QR code is of the app's link for this account and key.
+    from lep.accounts.two_factor import qr_svg
+
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Lived experience roles")
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    assert str(qr_svg(uri)) in page
     assert client.get("/account/authenticator-app").get_data(as_text=True).count(secret[:4]) >= 1
 
     wrong = send_code(client, "/account/authenticator-app?next=/hr/roles", "000000")
