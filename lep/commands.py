@@ -100,6 +100,13 @@ def demo() -> None:
     click.echo(f"Demo accounts (password for all: {password}):")
     for email, roles in accounts:
         click.echo(f"  {email:<32} {', '.join(roles)}")
+    secret = current_app.config["DEMO_TOTP_SECRET"]
+    click.echo(
+        "hr, finance and admin accounts then ask for a code from an authenticator app. Add this "
+        f"key to one (time based): {secret}\n"
+        "or print the current code with: "
+        f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
+    )
 
 
 @lep_cli.command("worker")
