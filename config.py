@@ -87,6 +87,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Wrong codes at the second step of signing in, per account (codes that work do not count).
+    SECOND_FACTOR_RATE_LIMIT = os.environ.get(
+        "SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
+    )
 
     # Logs: "text" for a terminal, "json" (one object a line, with the request id) for a log
     # collector; LOG_REQUESTS adds a line per request (method, path, status, ms).
@@ -100,6 +104,13 @@ class Config:
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     INVITE_MAX_AGE = 7 * 24 * 3600
+
+    # How long a signed-in session lasts (lep/accounts/sessions.py): staff (panel, HR, finance,
+    # admin) are signed out after 30 minutes without a request, everyone else after 2 hours (an
+    # applicant writing a long answer), and everyone 12 hours after signing in.
+    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
+    SESSION_IDLE_MINUTES_PUBLIC = int(os.environ.get("SESSION_IDLE_MINUTES_PUBLIC", "120"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: no lost half-typed forms
     SESSION_COOKIE_HTTPONLY = True
@@ -135,6 +146,9 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+    # The demo's hr, finance and admin accounts come with this authenticator app secret set up
+    # (`flask lep demo` prints it): add it to an app, or print a code with pyotp.
+    DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", "LEPDEMOLEPDEMOLEPDEMOLEPDEMOLEPD")
 
 
 class DevelopmentConfig(Config):

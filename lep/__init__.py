@@ -113,6 +113,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lep.accounts.staff_views import bp as staff_bp
+    from lep.accounts.two_factor_views import bp as two_factor_bp
     from lep.accounts.views import bp as accounts_bp
     from lep.api import register_api
     from lep.applications.export import bp as my_data_bp
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_emails_bp)

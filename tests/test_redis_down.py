@@ -51,7 +51,7 @@ def redis_down_app(app: Flask) -> Iterator[Flask]:
 def test_sign_in_works_while_redis_is_unreachable(
     redis_down_app: Flask, make_user: Callable[..., User], caplog: pytest.LogCaptureFixture
 ) -> None:
-    user = make_user("finance")
+    user = make_user("partner")
     client = redis_down_app.test_client()
 
     with caplog.at_level(logging.WARNING, logger="flask-limiter"):

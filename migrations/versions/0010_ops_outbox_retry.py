@@ -1,7 +1,7 @@
 """Outbox retries: when a failed email is tried next, and when a delivery claimed it
 
 Revision ID: 0010_ops
-Revises: 0009
+Revises: 0010_payrace
 
 """
 
@@ -12,7 +12,7 @@ import lep.db
 
 # revision identifiers, used by Alembic.
 revision = "0010_ops"
-down_revision = "0009"
+down_revision = "0010_payrace"
 branch_labels = None
 depends_on = None
 
