@@ -95,6 +95,14 @@ class Config:
         "SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
     )
 
+    # Logs: "text" for a terminal, "json" (one object a line, with the request id) for a log
+    # collector; LOG_REQUESTS adds a line per request (method, path, status, ms).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_REQUESTS = _bool("LOG_REQUESTS", True)
+    # /health answers 503 when Redis is unreachable only if this is set: the app keeps working
+    # without Redis (limits in memory, email sent in-process), so by default it reports it.
+    HEALTH_REQUIRES_REDIS = _bool("HEALTH_REQUIRES_REDIS")
+
     # Links in emails: how long they work.
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
@@ -177,6 +185,7 @@ class TestConfig(Config):
     # Tests move the clock by hand; the page cache's own tests turn it on (tests/test_pagecache.py).
     PUBLIC_PAGE_CACHE_SECONDS = 0.0
     ARGON2_FAST = True  # cheap hashes keep the suite quick; never in production
+    LOG_REQUESTS = False
     BANK_DETAILS_KEY = "8Mw9DmDwEUrIzKDTr69XgHdt9wUH-x0JlB4EJ9mL8cg="  # tests only
 
 

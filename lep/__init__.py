@@ -59,7 +59,9 @@ def register_config(app: Flask, config: str | type[Config] | None, overrides: di
                     'print(Fernet.generate_key().decode())")'
                 ) from exc
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(level=logging.INFO)
+    from lep import logs
+
+    logs.configure(app)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
@@ -89,9 +91,10 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from lep import pagecache
+    from lep import logs, pagecache
     from lep.extensions import csrf, db, limiter, login_manager, migrate
 
+    logs.init_app(app)  # first, so every later step's log lines carry the request id
     db.init_app(app)
     migrate.init_app(
         app,
@@ -123,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from lep.expenses.finance_views import bp as expenses_finance_bp
     from lep.expenses.views import bp as expenses_bp
     from lep.extensions import csrf
+    from lep.health import bp as health_bp
     from lep.main.views import bp as main_bp
     from lep.notifications.admin_views import bp as admin_emails_bp
     from lep.partners.involvement_views import bp as involvement_bp
@@ -139,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from lep.shortlisting.panel_views import bp as panel_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(two_factor_bp)
     app.register_blueprint(staff_bp)

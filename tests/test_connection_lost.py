@@ -14,12 +14,13 @@ from typing import Any
 import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.engine import make_url
 
 from lep import create_app
-from lep.accounts.models import User
+from lep.accounts.models import User, UserRole
 from lep.extensions import db
+from tests.conftest import signed_in_session
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
@@ -84,6 +85,37 @@ def test_a_read_whose_connection_ends_is_tried_again_on_a_fresh_one(
     assert "Sorry, there is a problem" not in html
     assert "<h1" in html
     assert "database connection lost during GET /roles: trying it once more" in caplog.text
+
+
+def test_a_signed_in_page_whose_connection_ends_is_tried_again_for_the_same_person(
+    live: tuple[Flask, Terminator],
+) -> None:
+    app, terminator = live
+    with app.app_context():
+        user = User(email="lost-connection@example.org", full_name="Grace Hopper", active=True)
+        user.set_roles({"applicant"})
+        db.session.add(user)
+        db.session.commit()
+        user_id = user.id
+    client = app.test_client()
+    try:
+        with app.app_context():
+            signed_in_session(client, db.session.get(User, user_id))
+        # The person was loaded on this connection (before_request); it ends before the view's
+        # own query, so the retry must load them again on the fresh one.
+        terminator.pattern = r"FROM application\b"
+
+        response = client.get("/dashboard")
+
+        assert len(terminator.ended) == 1, "the connection was not ended mid-request"
+        assert response.status_code == 200
+        assert "Grace Hopper" in response.get_data(as_text=True)
+    finally:
+        terminator.pattern = ""
+        with app.app_context():
+            db.session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+            db.session.execute(delete(User).where(User.id == user_id))
+            db.session.commit()
 
 
 def test_a_read_that_cannot_reach_the_database_twice_says_try_again_not_500(

@@ -116,3 +116,29 @@ def test_a_job_that_must_happen_runs_here_when_the_queue_is_unreachable(
 
 def test_the_inline_queue_is_always_available(app: Flask) -> None:
     jobs.ensure_available()  # does not raise
+
+
+def test_many_emails_are_held_for_send_emails_while_the_queue_is_unreachable(
+    redis_down_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    from lep.db import utcnow
+    from lep.notifications.services import deliver_queued, queue_email, retry_due
+
+    with redis_down_app.test_request_context(), caplog.at_level(logging.ERROR):
+        messages = [
+            queue_email(f"payee{n}@example.org", "Remittance advice", "confirm_email", link="x")
+            for n in range(3)
+        ]
+        db.session.commit()
+        deliver_queued(*messages)  # a payment run's emails, with Redis down: not sent here
+        ids = [message.id for message in messages]
+        rows = db.session.query(OutboxMessage).filter(OutboxMessage.id.in_(ids)).all()
+        assert [row.status for row in rows] == ["queued"] * 3
+        assert "3 emails held as queued for `flask lep send-emails`" in caplog.text
+
+        # The cron command sends them once they have waited past the claim timeout.
+        assert retry_due(now=utcnow() + dt.timedelta(minutes=11))["sent"] == 3
+        rows = db.session.query(OutboxMessage).filter(OutboxMessage.id.in_(ids)).all()
+        assert [row.status for row in rows] == ["sent"] * 3

@@ -78,8 +78,15 @@ class RQQueue:
         from redis.exceptions import RedisError
 
         resolve(path)  # a typo fails here, in the caller, not later in the worker
+        from lep.logs import current_request_id
+
         try:
-            self.queue.enqueue("lep.jobs.run_in_app", path, *args)
+            # The request's id goes with the job, so the worker's log lines can be matched to it.
+            self.queue.enqueue(
+                "lep.jobs.run_in_app",
+                args=(path, *args),
+                kwargs={"request_id": current_request_id()},
+            )
         except RedisError as exc:
             raise QueueUnavailable(f"the job queue (Redis) cannot take {path}: {exc}") from exc
 
@@ -106,21 +113,24 @@ class RQQueue:
 _worker_app: Flask | None = None
 
 
-def run_in_app(path: str, *args: Any) -> Any:
+def run_in_app(path: str, *args: Any, request_id: str | None = None) -> Any:
     """Entry point for RQ: run one job inside an app context, with a clean session after it.
 
     `flask lep worker` runs jobs in its own app context. Any other worker (plain `rq worker`,
-    or RQ's spawning Worker) gets an app built once per process.
+    or RQ's spawning Worker) gets an app built once per process. The job's log lines carry the
+    id of the request that queued it.
     """
+    from lep.logs import run_with_request_id
+
     if has_app_context():
-        return _run_with_clean_session(path, *args)
+        return run_with_request_id(request_id, _run_with_clean_session, path, *args)
     global _worker_app
     if _worker_app is None:
         from lep import create_app
 
         _worker_app = create_app()
     with _worker_app.app_context():
-        return _run_with_clean_session(path, *args)
+        return run_with_request_id(request_id, _run_with_clean_session, path, *args)
 
 
 def _run_with_clean_session(path: str, *args: Any) -> Any:

@@ -49,8 +49,11 @@ def queue_email(to: str, subject: str, template: str, **context: object) -> Outb
 def deliver_queued(*messages: OutboxMessage) -> None:
     """After commit: hand each message to the job queue for delivery.
 
-    If the queue cannot take the job (Redis is down or misconfigured), the message is
-    delivered now instead: the caller's work is already committed, and the email still has to go.
+    If the queue cannot take the job (Redis is down or misconfigured), one message (a password
+    reset, a confirmation) is delivered now instead: the caller's work is already committed, and
+    the email still has to go. Many messages (a payment run's) are held as queued, not sent
+    from this request: `flask lep send-emails` sends them (retry_due) without asking Redis
+    again for each one.
     """
     if len(messages) > 1 and _record_all_now(messages):
         return
@@ -59,14 +62,23 @@ def deliver_queued(*messages: OutboxMessage) -> None:
     # Delivering here commits once per message; each commit must not expire every object the
     # caller holds (a payment run queues thousands of messages: that would be quadratic).
     session.expire_on_commit = False
+    ids = [message.id for message in messages]
     try:
-        for message_id in [message.id for message in messages]:
+        for index, message_id in enumerate(ids):
             try:
                 queue = jobs.get_queue()
                 if not isinstance(queue, jobs.InlineQueue):
                     queue.enqueue(DELIVER_JOB, message_id)
                     continue
             except Exception:
+                if len(ids) > 1:
+                    log.exception(
+                        "could not queue email %s: %s emails held as queued for "
+                        "`flask lep send-emails`",
+                        message_id,
+                        len(ids) - index,
+                    )
+                    return
                 log.exception("could not queue email %s; delivering it now", message_id)
             deliver(message_id)
     finally:
