@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 SCALE  ?= S
+# The suite on every core (pytest-xdist; a test file stays on one worker). PYTEST_ARGS= runs it serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
 export FLASK_APP := wsgi:app
 export PYTHONDONTWRITEBYTECODE := 1
 
