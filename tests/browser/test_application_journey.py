@@ -61,7 +61,7 @@ REFERENCE = re.compile(r"^LEP-20\d\d-\d{6}$")
 # The smallest PNG: 1 x 1 pixel.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+    "1f15c4890000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
 NOT_ALLOWED = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"Just some text\n"}
 # Long things people type, for the 320px test: a link pasted into an answer, a file name.
