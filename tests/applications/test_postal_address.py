@@ -111,6 +111,8 @@ def test_hr_see_the_address_for_letters(client, role, applicant, make_user, logi
         f"/applications/{application.id}/support",
         {"contact_method": "post", "helped": "no", **ADDRESS},
     )
+    check = main_text(client.get(f"/applications/{application.id}/check").get_data(as_text=True))
+    assert "Address for letters Flat 2, 14 Church Street Headingley Leeds LS6 3AA" in check
     post(client, f"/applications/{application.id}/check", {"declaration": "y"})
     assert fresh(application).status == "submitted"
     post(client, "/sign-out")
