@@ -107,8 +107,11 @@ bench-compare: install-dev
 # data online: where it cannot reach it, each package it could not check fails the audit
 # (--strict) instead of passing unchecked.
 audit: install-dev
-	$(BIN)/pip-audit --strict --progress-spinner off --no-deps --disable-pip \
-	  -r requirements.txt -r requirements-dev.txt
+	@$(BIN)/pip-audit --strict --progress-spinner off --no-deps --disable-pip \
+	  -r requirements.txt -r requirements-dev.txt || { \
+	  echo "make audit: FAILED. Either a pinned package has a known vulnerability (listed above) or"; \
+	  echo "pip-audit could not reach PyPI's vulnerability data for one (\"could not be audited\"):"; \
+	  echo "then nothing was audited; run it where PyPI's JSON API is reachable."; exit 1; }
 
 clean:
 	rm -rf $(VENV) node_modules lep/static/nhsuk lep/static/assets .pytest_cache .mypy_cache .ruff_cache
