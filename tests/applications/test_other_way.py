@@ -94,3 +94,21 @@ def test_only_for_signed_in_applicants_and_open_roles(client, make_user, login):
     assert "This role has closed" in main_text(response.get_data(as_text=True))
     response = post(client, url, {"method": "phone", "contact_method": "email"})
     assert db.session.scalar(select(OtherWayRequest)) is None
+
+
+def test_anyone_signed_in_may_ask_as_anyone_may_apply(client, role, make_user, login):
+    """The role page offers "Apply another way" beside "Start your application" to everyone
+    signed in (a partner, a panel member, staff): the link must open (found by the crawl)."""
+    for roles in (("partner",), ("panel",), ("hr",), ("finance",), ("admin",)):
+        person = make_user(*roles)
+        login(person)
+        url = f"/roles/{role.id}/apply-another-way"
+        assert url in client.get(f"/roles/{role.id}").get_data(as_text=True)
+        assert client.get(url).status_code == 200, roles
+        response = post(client, url, {"method": "paper", "contact_method": "email"})
+        assert location(response) == f"{url}/requested"
+        assert "Request sent" in main_text(client.get(f"{url}/requested").get_data(as_text=True))
+        assert db.session.scalar(
+            select(OtherWayRequest).where(OtherWayRequest.user_id == person.id)
+        )
+        post(client, "/sign-out")
