@@ -67,20 +67,53 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _bool("SMTP_STARTTLS")
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # A refused email is tried again with backoff (1, 5, 25 minutes, ...) up to this many tries
+    # in all, by `flask lep send-emails` (cron); then it is failed, for an admin to try again.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+    # A delivery still "sending" after this long stopped part-way: the email is held (it may
+    # have gone), never sent again without an admin.
+    MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("MAIL_CLAIM_TIMEOUT_SECONDS", "600"))
 
     # Jobs: "inline" runs them in the request; "rq" queues them on Redis for `flask lep worker`.
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "inline")
     RQ_QUEUE_NAME = os.environ.get("RQ_QUEUE_NAME", "lep")
+    # Sending payment runs: taken by the worker before anything on RQ_QUEUE_NAME.
+    RQ_PRIORITY_QUEUE_NAME = os.environ.get("RQ_PRIORITY_QUEUE_NAME", "") or None
+    RQ_PRIORITY_JOB_TIMEOUT = int(os.environ.get("RQ_PRIORITY_JOB_TIMEOUT", "3600"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis unreachable must not stop anyone signing in: the limits are counted in this process's
+    # memory meanwhile (Flask-Limiter logs "Rate limit storage unreachable"), and a Redis that
+    # does not answer is given up on quickly rather than holding the request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Wrong codes at the second step of signing in, per account (codes that work do not count).
+    SECOND_FACTOR_RATE_LIMIT = os.environ.get(
+        "SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
+    )
+
+    # Logs: "text" for a terminal, "json" (one object a line, with the request id) for a log
+    # collector; LOG_REQUESTS adds a line per request (method, path, status, ms).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_REQUESTS = _bool("LOG_REQUESTS", True)
+    # /health answers 503 when Redis is unreachable only if this is set: the app keeps working
+    # without Redis (limits in memory, email sent in-process), so by default it reports it.
+    HEALTH_REQUIRES_REDIS = _bool("HEALTH_REQUIRES_REDIS")
 
     # Links in emails: how long they work.
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     INVITE_MAX_AGE = 7 * 24 * 3600
+
+    # How long a signed-in session lasts (lep/accounts/sessions.py): staff (panel, HR, finance,
+    # admin) are signed out after 30 minutes without a request, everyone else after 2 hours (an
+    # applicant writing a long answer), and everyone 12 hours after signing in.
+    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", "30"))
+    SESSION_IDLE_MINUTES_PUBLIC = int(os.environ.get("SESSION_IDLE_MINUTES_PUBLIC", "120"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: no lost half-typed forms
     SESSION_COOKIE_HTTPONLY = True
@@ -111,16 +144,34 @@ class Config:
     )
     # Reconciliation flags a payment sent this many days ago and not yet confirmed paid.
     PAYMENT_CONFIRMATION_DAYS = int(os.environ.get("PAYMENT_CONFIRMATION_DAYS", "5"))
+    # A run's sender renews its lease as it goes; one not renewed for this long has stopped and
+    # is resumed (lep.payments.sending).
+    PAYMENT_SEND_LEASE_SECONDS = int(os.environ.get("PAYMENT_SEND_LEASE_SECONDS", "120"))
+    # With no job queue, a run of up to this many payments is sent in the request; a larger
+    # one from a thread of the app's process.
+    PAYMENT_SEND_INLINE_MAX = int(os.environ.get("PAYMENT_SEND_INLINE_MAX", "20"))
+    PAYMENT_RESUME_INTERVAL_SECONDS = int(os.environ.get("PAYMENT_RESUME_INTERVAL_SECONDS", "60"))
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY") or None
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET") or None
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+    # The demo's hr, finance and admin accounts come with this authenticator app secret set up
+    # (`flask lep demo` prints it): add it to an app, or print a code with pyotp.
+    DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", "LEPDEMOLEPDEMOLEPDEMOLEPDEMOLEPD")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    # Links in emails point at the port the development server listens on (`PORT=5112 make
+    # run`), unless BASE_URL says otherwise.
+    SERVER_NAME_FOR_EMAIL = os.environ.get("BASE_URL") or (
+        f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}"
+    )
+    # /dev/outbox shows every email the app has sent (lep/notifications/dev_views.py). Only this
+    # config registers it: never in production.
+    DEV_OUTBOX_PAGE = True
 
 
 class TestConfig(Config):
@@ -134,6 +185,7 @@ class TestConfig(Config):
     # Tests move the clock by hand; the page cache's own tests turn it on (tests/test_pagecache.py).
     PUBLIC_PAGE_CACHE_SECONDS = 0.0
     ARGON2_FAST = True  # cheap hashes keep the suite quick; never in production
+    LOG_REQUESTS = False
     BANK_DETAILS_KEY = "8Mw9DmDwEUrIzKDTr69XgHdt9wUH-x0JlB4EJ9mL8cg="  # tests only
 
 

@@ -23,6 +23,7 @@ from lep.db import utcnow
 from lep.timeutil import LONDON
 
 PASSWORD = "bench-password-2026"  # noqa: S105 (bench data only)
+TOTP_SECRET = "BENCHBENCHBENCHBENCHBENCHBENCH23"  # noqa: S105 staff's authenticator (bench only)
 DOMAIN = "bench.example.org"
 BATCH = 5_000
 
@@ -156,6 +157,16 @@ def _users(
             {"user_id": uid, "role": role}
             for uid, (_, _, roles) in zip(ids, emails, strict=True)
             for role in roles
+        ),
+    )
+    from lep.accounts.two_factor import REQUIRED_ROLES
+
+    w.insert(
+        "totp_credential",
+        (
+            {"user_id": uid, "secret": TOTP_SECRET, "confirmed_at": now, "last_used_step": None}
+            for uid, (_, _, roles) in zip(ids, emails, strict=True)
+            if set(roles) & set(REQUIRED_ROLES)
         ),
     )
     return ids

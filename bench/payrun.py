@@ -1,9 +1,10 @@
 """A payment run timed end to end with the bank-file (bacs) provider, in-process.
 
 Build the run from every approved claim, give the second finance approval when its total needs
-one, press Send (the job runs inline, JOB_QUEUE=inline), then produce the bank file (audited, as
-finance's download is). Checks that every payment was sent and audited and is in the file.
-Call it inside an app context whose database holds only the payees it should pay.
+one, press Send (JOB_QUEUE=inline: a large run is sent from a thread of this process), then
+produce the bank file (audited, as finance's download is). Checks that every payment was sent
+and audited and is in the file. Call it inside an app context whose database holds only the
+payees it should pay.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from lep.accounts.models import User
 from lep.audit.models import AuditEvent
 from lep.extensions import db
-from lep.payments import bankfile, runs
+from lep.payments import bankfile, runs, sending
 from lep.payments.models import Payment
 
 
@@ -46,6 +47,12 @@ def timed_run(finance_email: str, finance2_email: str) -> RunResult:
         run = runs.approve_run(run, second)
     send = time.perf_counter()
     run = runs.start_sending(run, by)
+    # With no queue a large run is sent from a thread of this process (lep.payments.sending):
+    # wait for it, as finance would wait for the page to say Sent.
+    for thread in list(sending.threads):
+        if thread.name == f"lep-send-run-{run.id}":
+            thread.join()
+    db.session.expire_all()
     db.session.refresh(run)
     if run.status != "sent":
         raise RuntimeError(f"{run.reference} is {run.status} after sending, not sent")

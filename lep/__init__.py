@@ -10,6 +10,7 @@ from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from config import CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
+from lep.dbfaults import LepFlask
 from lep.requests import IdConverter, LepRequest
 
 
@@ -18,7 +19,7 @@ class ConfigError(RuntimeError):
 
 
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app = LepFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.request_class = LepRequest
     app.url_map.converters["int"] = IdConverter
     register_config(app, config, overrides)
@@ -58,7 +59,9 @@ def register_config(app: Flask, config: str | type[Config] | None, overrides: di
                     'print(Fernet.generate_key().decode())")'
                 ) from exc
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(level=logging.INFO)
+    from lep import logs
+
+    logs.configure(app)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
@@ -88,9 +91,10 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from lep import pagecache
+    from lep import logs, pagecache
     from lep.extensions import csrf, db, limiter, login_manager, migrate
 
+    logs.init_app(app)  # first, so every later step's log lines carry the request id
     db.init_app(app)
     migrate.init_app(
         app,
@@ -109,6 +113,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lep.accounts.staff_views import bp as staff_bp
+    from lep.accounts.two_factor_views import bp as two_factor_bp
     from lep.accounts.views import bp as accounts_bp
     from lep.api import register_api
     from lep.applications.export import bp as my_data_bp
@@ -121,7 +126,9 @@ def register_blueprints(app: Flask) -> None:
     from lep.expenses.finance_views import bp as expenses_finance_bp
     from lep.expenses.views import bp as expenses_bp
     from lep.extensions import csrf
+    from lep.health import bp as health_bp
     from lep.main.views import bp as main_bp
+    from lep.notifications.admin_views import bp as admin_emails_bp
     from lep.partners.involvement_views import bp as involvement_bp
     from lep.partners.views import bp as partners_bp
     from lep.payments.onboarding_views import bp as payment_onboarding_bp
@@ -136,9 +143,12 @@ def register_blueprints(app: Flask) -> None:
     from lep.shortlisting.panel_views import bp as panel_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_emails_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(hr_roles_bp)
     app.register_blueprint(applications_bp)
@@ -161,6 +171,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payment_webhooks_bp)
     app.register_blueprint(involvement_bp)
     register_api(app)
+    if app.config.get("DEV_OUTBOX_PAGE") and app.config["ENV_NAME"] == "development":
+        from lep.notifications.dev_views import bp as dev_outbox_bp
+
+        app.register_blueprint(dev_outbox_bp)
 
 
 def register_security(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import click
 from flask import current_app
@@ -25,22 +26,19 @@ def lep_cli() -> None:
     hide_input=True,
     confirmation_prompt=True,
     envvar="LEP_ADMIN_PASSWORD",
-    help="At least 10 characters (or set LEP_ADMIN_PASSWORD).",
+    help="At least 12 characters, not a common password (or set LEP_ADMIN_PASSWORD).",
 )
 @with_appcontext
 def create_admin(email: str, full_name: str, password: str) -> None:
     """Make the first administrator account."""
-    from lep.accounts.forms import PASSWORD_MIN
     from lep.accounts.services import AccountError
     from lep.accounts.services import create_admin as make
 
-    if len(password) < PASSWORD_MIN:
-        raise click.BadParameter(
-            f"must be {PASSWORD_MIN} characters or more", param_hint="--password"
-        )
     try:
         user = make(full_name, email, password)
     except AccountError as exc:
+        if exc.field == "password":
+            raise click.BadParameter(exc.message, param_hint="--password") from exc
         raise click.ClickException(exc.message) from exc
     click.echo(f"Administrator {user.email} created. Sign in at /sign-in.")
 
@@ -77,6 +75,20 @@ def close_roles() -> None:
     click.echo(f"Closed {close_expired_roles()} roles.")
 
 
+@lep_cli.command("send-emails")
+@with_appcontext
+def send_emails() -> None:
+    """Try again the emails whose next try is due, and send any whose job was lost (run it from
+    cron every few minutes). Each email is sent at most once, however often this runs."""
+    from lep.notifications.services import retry_due
+
+    done = retry_due()
+    click.echo(
+        f"Emails tried: {done['tried']}; sent: {done['sent']}; to try again later: "
+        f"{done['waiting']}; failed: {done['failed']}; held (may have been sent): {done['held']}."
+    )
+
+
 @lep_cli.command("demo")
 @with_appcontext
 def demo() -> None:
@@ -88,6 +100,13 @@ def demo() -> None:
     click.echo(f"Demo accounts (password for all: {password}):")
     for email, roles in accounts:
         click.echo(f"  {email:<32} {', '.join(roles)}")
+    secret = current_app.config["DEMO_TOTP_SECRET"]
+    click.echo(
+        "hr, finance and admin accounts then ask for a code from an authenticator app. Add this "
+        f"key to one (time based): {secret}\n"
+        "or print the current code with: "
+        f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
+    )
 
 
 @lep_cli.command("worker")
@@ -102,7 +121,10 @@ def worker(burst: bool) -> None:
     from redis.exceptions import RedisError
     from rq import SimpleWorker, Worker
 
-    name = current_app.config["RQ_QUEUE_NAME"]
+    from lep.jobs import queue_names
+    from lep.payments import sending
+
+    names = queue_names(current_app)
     connection = Redis.from_url(url)
     try:
         connection.ping()
@@ -120,8 +142,27 @@ def worker(burst: bool) -> None:
     # SimpleWorker runs jobs in this process, inside this app context. RQ's Worker starts a
     # fresh Python per job, which builds its own app (lep.jobs.run_in_app).
     cls = SimpleWorker if os.environ.get("LEP_WORKER_SIMPLE", "1") == "1" else Worker
-    w = cls([name], connection=connection)
+    w = cls(names, connection=connection)
+    # Payment runs that stopped part-way (a sender killed, a job lost) are queued again.
+    stop = threading.Event()
+    interval = float(current_app.config.get("PAYMENT_RESUME_INTERVAL_SECONDS", 60))
+    if not burst:
+        sending.watch(current_app._get_current_object(), interval, stop)  # type: ignore[attr-defined]
     try:
         w.work(burst=burst)
     finally:
+        stop.set()
         db.session.remove()
+
+
+@lep_cli.command("resume-payments")
+@with_appcontext
+def resume_payments() -> None:
+    """Finish payment runs left sending part-way (run it from cron every few minutes). Two at
+    once never send a payment twice: each run is taken by one of them."""
+    from lep.payments import sending
+
+    resumed = sending.resume_stale_runs("resume-payments", send_here=True)
+    for run in resumed:
+        click.echo(f"{run.reference}: {run.outcome}")
+    click.echo(f"Resumed {len(resumed)} payment run{'' if len(resumed) == 1 else 's'}.")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lep import audit
 from lep.access import ROLES
+from lep.accounts import two_factor
 from lep.accounts.auth import hash_password
 from lep.accounts.models import User
 from lep.db import utcnow
@@ -82,6 +83,16 @@ def demo_user(email: str, name: str, roles: set[str]) -> User:
             "user",
             user.id,
             after={"roles": sorted(roles)},
+            actor_label="demo",
+        )
+    if two_factor.is_required(user) and not two_factor.is_enrolled(user):
+        # Ready to sign in: the authenticator app secret is printed by `flask lep demo`.
+        two_factor.enrol_with_secret(user, current_app.config["DEMO_TOTP_SECRET"])
+        audit.record(
+            "user.second_factor_enrolled",
+            "user",
+            user.id,
+            after={"method": "authenticator app", "demo_secret": True},
             actor_label="demo",
         )
     return user

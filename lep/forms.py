@@ -120,6 +120,20 @@ class DatePartsField(Field):
                 f"{what.capitalize()} must be a real date, in numbers, like {self.example}"
             )
             return None
+        # Bounded before int(): a 19-digit day or month would overflow the date constructor.
+        too_long = {part for part in ("day", "month") if len(parts[part]) > 2}
+        if too_long:
+            self.bad_parts = too_long
+            named = " and ".join(part for part in DATE_PARTS if part in too_long)
+            self.problem = f"{named.capitalize()} must be 1 or 2 numbers"
+            return None
+        # Bounded before int(): a 19-digit day or month would overflow the date constructor.
+        too_long = {part for part in ("day", "month") if len(parts[part]) > 2}
+        if too_long:
+            self.bad_parts = too_long
+            named = " and ".join(part for part in DATE_PARTS if part in too_long)
+            self.problem = f"{named.capitalize()} must be 1 or 2 numbers"
+            return None
         if len(parts["year"]) != 4:
             self.bad_parts = {"year"}
             self.problem = "Year must include 4 numbers"

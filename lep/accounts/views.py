@@ -15,24 +15,20 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from lep.access import public, signed_in
-from lep.accounts import forms, services
+from lep.accounts import forms, services, sessions
+from lep.accounts.sessions import SIGNED_IN_AT  # noqa: F401  (read by the bank details pages)
 from lep.accounts.tokens import LinkError, read_link_token
-from lep.db import utcnow
 from lep.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
-
-# When this session's person last typed their password: sensitive changes (bank details) ask
-# for a recent one. Kept per session, so another session's sign-in does not count.
-SIGNED_IN_AT = "signed_in_at"
+bp.before_app_request(sessions.check_lifetime)
 
 
 def _sign_in(user: object) -> None:
-    login_user(user)
-    session[SIGNED_IN_AT] = utcnow().isoformat()
+    sessions.start(user)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -67,7 +63,10 @@ def login() -> ResponseReturnValue:
         else:
             session.clear()
             _sign_in(user)
-            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+            target = _safe_next(request.args.get("next")) or _home_for(user)
+            from lep.accounts.two_factor_views import second_step_url
+
+            return redirect(second_step_url(user, target) or target)
     return render_template(
         "accounts/login.html", form=form, next=_safe_next(request.args.get("next"))
     )
@@ -76,9 +75,12 @@ def login() -> ResponseReturnValue:
 @bp.route("/sign-out", methods=["POST"])
 @public
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # On the server: a copy of this session's cookie no longer signs anyone in.
+        services.sign_out(current_user._get_current_object())
     logout_user()
     session.clear()
-    flash("You have signed out.", "success")
+    flash("You have signed out on this device and any other you were signed in on.", "success")
     return redirect(url_for("main.index"))
 
 
@@ -90,9 +92,15 @@ def register() -> ResponseReturnValue:
         return redirect(_home_for(current_user))
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        services.register_applicant(
-            form.full_name.data or "", form.email.data or "", form.password.data or ""
-        )
+        try:
+            services.register_applicant(
+                form.full_name.data or "", form.email.data or "", form.password.data or ""
+            )
+        except services.AccountError as exc:
+            getattr(form, exc.field or "password").errors = [exc.message]
+            return render_template(
+                "accounts/register.html", form=form, next=_safe_next(request.args.get("next"))
+            )
         return render_template(
             "accounts/check_email.html",
             email=form.email.data,
@@ -136,8 +144,14 @@ def resend_confirmation() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "")
-        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+        if services.request_password_reset(form.email.data or ""):
+            return render_template(
+                "accounts/check_email.html", email=form.email.data, purpose="reset"
+            )
+        form.email.errors = [
+            *form.email.errors,
+            "We could not send the email just now. Try again in a few minutes",
+        ]
     return render_template("accounts/forgot_password.html", form=form)
 
 
@@ -148,7 +162,7 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
         return render_template(
             "accounts/link_problem.html", reason=exc.reason, purpose=purpose
         ), 400
-    form = forms.ResetPasswordForm()
+    form = forms.ResetPasswordForm(account=user)
     if form.validate_on_submit():
         try:
             if purpose == "invite":
@@ -159,6 +173,11 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
             return render_template(
                 "accounts/link_problem.html", reason=exc.reason, purpose=purpose
             ), 400
+        except services.AccountError as exc:
+            form.password.errors = [exc.message]
+            return render_template(
+                "accounts/set_password.html", form=form, purpose=purpose, user=user
+            )
         session.clear()
         _sign_in(user)
         flash("Your password has been saved.", "success")
@@ -181,19 +200,23 @@ def accept_invite(token: str) -> ResponseReturnValue:
 @bp.route("/account")
 @signed_in
 def account() -> ResponseReturnValue:
+    from lep.accounts import two_factor
+
     tokens = services.user_tokens(current_user) if current_user.is_staff else []
     return render_template(
         "accounts/account.html",
         tokens=tokens,
         token_form=forms.ApiTokenForm(),
         revoke_form=forms.ConfirmForm(),
+        app_credential=two_factor.credential(current_user),
+        recovery_codes_left=two_factor.recovery_codes_left(current_user),
     )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password() -> ResponseReturnValue:
-    form = forms.ChangePasswordForm()
+    form = forms.ChangePasswordForm(account=current_user._get_current_object())
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -202,7 +225,7 @@ def change_password() -> ResponseReturnValue:
                 form.password.data or "",
             )
         except services.AccountError as exc:
-            form.current_password.errors = [exc.message]
+            getattr(form, exc.field or "current_password").errors = [exc.message]
         else:
             # The session version moved on: sign this session in again so it stays.
             _sign_in(current_user._get_current_object())

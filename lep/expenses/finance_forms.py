@@ -113,9 +113,10 @@ class QueueFilterForm(FlaskForm):
         which = "from" if field.name == "amount_from" else "up to"
         try:
             pence = pounds_or_none(field.data)
-        except MoneyError:
+        except MoneyError as exc:
             raise ValidationError(
-                f"Enter the total claimed {which} as an amount in pounds, like 25 or 12.50"
+                exc.hint
+                or f"Enter the total claimed {which} as an amount in pounds, like 25 or 12.50"
             ) from None
         if pence is not None and not 0 <= pence <= MAX_FILTER_PENCE:
             raise ValidationError(
@@ -200,9 +201,9 @@ class ApproveFormBase(DecisionForm):
 def _check_line_amount(form: FlaskForm, field: Field) -> None:
     try:
         pence = pounds_or_none(field.data)
-    except MoneyError:
+    except MoneyError as exc:
         raise ValidationError(
-            "Enter the amount to approve in pounds, like 8.50 (or 0 for nothing)"
+            exc.hint or "Enter the amount to approve in pounds, like 8.50 (or 0 for nothing)"
         ) from None
     if pence is None:
         raise ValidationError("Enter the amount to approve for this expense")
@@ -378,9 +379,9 @@ class PolicyFormBase(FlaskForm):
     def validate_second_approval_over(self, field: Field) -> None:
         try:
             pence = pounds_or_none(field.data)
-        except MoneyError:
+        except MoneyError as exc:
             raise ValidationError(
-                "Enter the second approval amount in pounds, like 250 or 250.00"
+                exc.hint or "Enter the second approval amount in pounds, like 250 or 250.00"
             ) from None
         if pence is None:
             raise ValidationError("Enter the amount above which a second approval is needed")
@@ -407,9 +408,9 @@ class PolicyFormBase(FlaskForm):
 def _check_cap(form: FlaskForm, field: Field) -> None:
     try:
         pounds_or_none(field.data)
-    except MoneyError:
+    except MoneyError as exc:
         raise ValidationError(
-            "Enter the limit in pounds, like 20 or 7.50, or leave it blank"
+            exc.hint or "Enter the limit in pounds, like 20 or 7.50, or leave it blank"
         ) from None
 
 

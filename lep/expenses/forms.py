@@ -134,8 +134,8 @@ class LineForm(FlaskForm):
             return None, ""
         try:
             return parse_pounds(text), ""
-        except MoneyError:
-            return None, AMOUNT_NOT_MONEY
+        except MoneyError as exc:
+            return None, exc.hint or AMOUNT_NOT_MONEY
 
     def miles_typed(self) -> Decimal | None:
         """The distance typed, for the service to check; None when it is not a number."""

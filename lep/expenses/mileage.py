@@ -86,11 +86,33 @@ def tax_year_label(on: dt.date) -> str:
 _TYPED_MILES = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
+# A comma only between thousands: "12,5" could be a decimal comma and is never read as 125.
+_THOUSANDS = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+
+
+def miles_comma_problem(text: str) -> str:
+    """The message for a distance with a comma that does not separate thousands, else ""."""
+    cleaned = text.strip()
+    if cleaned.lower().endswith("miles"):
+        cleaned = cleaned[: -len("miles")].strip()
+    if "," not in cleaned or _THOUSANDS.fullmatch(cleaned):
+        return ""
+    if re.fullmatch(r"[0-9]+,[0-9]+", cleaned):
+        return (
+            f"\u201c{cleaned}\u201d could mean {cleaned.replace(',', '.')} or "
+            f"{cleaned.replace(',', '')} miles. Use a full stop, like 12.5"
+        )
+    return "Use a comma only between thousands, like 1,250, or leave it out"
+
+
 def parse_miles(text: str) -> Decimal:
     """What a person typed ('12', '12.5', '1,234.5', '12 miles') -> Decimal miles, as check_miles.
 
-    Only plain digits are numbers here: '1e3', 'NaN', 'Infinity' and '' are refused.
+    Only plain digits are numbers here: '1e3', 'NaN', 'Infinity' and '' are refused, and so is
+    a comma anywhere but between thousands ('12,5').
     """
+    if miles_comma_problem(text):
+        raise MileageError(ENTER_MILES, "miles")
     cleaned = text.strip().replace(",", "")
     if cleaned.lower().endswith("miles"):
         cleaned = cleaned[: -len("miles")].strip()

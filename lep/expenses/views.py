@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 from lep.access import signed_in
 from lep.applications.files import MAX_FILE_BYTES
 from lep.errors import handle_http
-from lep.expenses import forms, services
+from lep.expenses import forms, mileage, services
 from lep.expenses.models import Claim, ClaimLine, ClaimReceipt, ExpenseCategory
 from lep.expenses.services import ExpenseError
 from lep.extensions import db
@@ -203,6 +203,7 @@ def _line_fields(
     passengers = 0
     if is_mileage:
         passengers, problems["passengers"] = form.passengers_typed()
+        problems["miles"] = mileage.miles_comma_problem(form.miles.data or "")
     fields = {
         "category": category,
         "spent_on": spent_on,

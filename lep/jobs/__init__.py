@@ -23,8 +23,19 @@ log = logging.getLogger(__name__)
 REDIS_TIMEOUT = 5
 
 
+class QueueUnavailable(RuntimeError):
+    """The job queue cannot take a job now (Redis unreachable): nothing was queued.
+
+    Callers that must not commit work without a job to run it check `ensure_available()` first;
+    callers whose work is already committed either run the job here (`enqueue(..., fallback=True)`)
+    or leave it for a command that picks up what is waiting.
+    """
+
+
 class JobQueue(Protocol):
     def enqueue(self, path: str, *args: Any) -> None: ...
+
+    def ping(self) -> None: ...
 
 
 def resolve(path: str) -> Any:
@@ -40,11 +51,19 @@ class InlineQueue:
     def enqueue(self, path: str, *args: Any) -> None:
         resolve(path)(*args)
 
+    def ping(self) -> None:
+        """Always available: jobs run here."""
+
 
 class RQQueue:
-    """Puts the job on a Redis queue for `flask lep worker`."""
+    """Puts the job on a Redis queue for `flask lep worker`.
 
-    def __init__(self, redis_url: str, name: str) -> None:
+    Priority jobs (sending a payment run) go on a queue of their own, which the worker takes
+    from first: thousands of emails queued by one run never wait ahead of sending it."""
+
+    def __init__(
+        self, redis_url: str, name: str, priority_name: str = "", priority_timeout: int = 3600
+    ) -> None:
         from redis import Redis
         from rq import Queue
 
@@ -52,30 +71,66 @@ class RQQueue:
             redis_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
         )
         self.queue: Queue = Queue(name, connection=connection)
+        self.priority: Queue = Queue(priority_name or f"{name}-priority", connection=connection)
+        self.priority_timeout = priority_timeout
 
     def enqueue(self, path: str, *args: Any) -> None:
+        from redis.exceptions import RedisError
+
         resolve(path)  # a typo fails here, in the caller, not later in the worker
-        self.queue.enqueue("lep.jobs.run_in_app", path, *args)
+        from lep.logs import current_request_id
+
+        try:
+            # The request's id goes with the job, so the worker's log lines can be matched to it.
+            self.queue.enqueue(
+                "lep.jobs.run_in_app",
+                args=(path, *args),
+                kwargs={"request_id": current_request_id()},
+            )
+        except RedisError as exc:
+            raise QueueUnavailable(f"the job queue (Redis) cannot take {path}: {exc}") from exc
+
+    def ping(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            self.queue.connection.ping()
+        except RedisError as exc:
+            raise QueueUnavailable(f"the job queue (Redis) is unreachable: {exc}") from exc
+
+    def enqueue_priority(self, path: str, *args: Any) -> None:
+        from redis.exceptions import RedisError
+
+        resolve(path)
+        try:
+            self.priority.enqueue(
+                "lep.jobs.run_in_app", path, *args, job_timeout=self.priority_timeout
+            )
+        except RedisError as exc:
+            raise QueueUnavailable(f"the job queue (Redis) cannot take {path}: {exc}") from exc
 
 
 _worker_app: Flask | None = None
 
 
-def run_in_app(path: str, *args: Any) -> Any:
+def run_in_app(path: str, *args: Any, request_id: str | None = None) -> Any:
     """Entry point for RQ: run one job inside an app context, with a clean session after it.
 
     `flask lep worker` runs jobs in its own app context. Any other worker (plain `rq worker`,
-    or RQ's spawning Worker) gets an app built once per process.
+    or RQ's spawning Worker) gets an app built once per process. The job's log lines carry the
+    id of the request that queued it.
     """
+    from lep.logs import run_with_request_id
+
     if has_app_context():
-        return _run_with_clean_session(path, *args)
+        return run_with_request_id(request_id, _run_with_clean_session, path, *args)
     global _worker_app
     if _worker_app is None:
         from lep import create_app
 
         _worker_app = create_app()
     with _worker_app.app_context():
-        return _run_with_clean_session(path, *args)
+        return run_with_request_id(request_id, _run_with_clean_session, path, *args)
 
 
 def _run_with_clean_session(path: str, *args: Any) -> Any:
@@ -93,7 +148,18 @@ def _rq_queue(app: Flask) -> RQQueue:
     url = app.config.get("REDIS_URL")
     if not url:
         raise RuntimeError('JOB_QUEUE is "rq" but REDIS_URL is not set')
-    return RQQueue(url, app.config["RQ_QUEUE_NAME"])
+    return RQQueue(
+        url,
+        app.config["RQ_QUEUE_NAME"],
+        app.config.get("RQ_PRIORITY_QUEUE_NAME") or "",
+        int(app.config.get("RQ_PRIORITY_JOB_TIMEOUT", 3600)),
+    )
+
+
+def queue_names(app: Flask) -> list[str]:
+    """The queues `flask lep worker` takes jobs from, the priority queue first."""
+    name = app.config["RQ_QUEUE_NAME"]
+    return [app.config.get("RQ_PRIORITY_QUEUE_NAME") or f"{name}-priority", name]
 
 
 QUEUES: dict[str, Callable[[Flask], JobQueue]] = {
@@ -115,5 +181,29 @@ def get_queue() -> JobQueue:
     return queue
 
 
-def enqueue(path: str, *args: Any) -> None:
-    get_queue().enqueue(path, *args)
+def ensure_available() -> None:
+    """Raise QueueUnavailable unless the queue can take a job now. Call it before committing a
+    state that needs a job to move on (a run marked "sending"), so nothing is left waiting for a
+    job that was never queued."""
+    get_queue().ping()
+
+
+def enqueue(path: str, *args: Any, fallback: bool = False) -> None:
+    """Queue a job. If the queue cannot take it, raise QueueUnavailable; with fallback=True, run
+    the job here instead (logged), for work that is committed and must still happen."""
+    try:
+        get_queue().enqueue(path, *args)
+    except QueueUnavailable:
+        if not fallback:
+            raise
+        log.warning("job queue unreachable: running %s in this process", path, exc_info=True)
+        resolve(path)(*args)
+
+
+def enqueue_priority(path: str, *args: Any) -> None:
+    """A job that must not wait behind others (on RQ, the priority queue; else as enqueue)."""
+    queue = get_queue()
+    if isinstance(queue, RQQueue):
+        queue.enqueue_priority(path, *args)
+    else:
+        queue.enqueue(path, *args)

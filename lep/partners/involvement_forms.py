@@ -154,8 +154,8 @@ class WeeklyAmountForm(FlaskForm):
             return None, "Enter an amount in pounds, like 150, or clear the amount instead"
         try:
             return parse_pounds(text), ""
-        except MoneyError:
-            return None, "Enter the amount in pounds and pence, like 150 or 150.50"
+        except MoneyError as exc:
+            return None, exc.hint or "Enter the amount in pounds and pence, like 150 or 150.50"
 
 
 class ClearForm(FlaskForm):

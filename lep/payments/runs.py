@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lep import audit
@@ -45,6 +47,8 @@ from lep.payments.providers.base import (
     ProviderError,
 )
 from lep.timeutil import LONDON, format_date
+
+log = logging.getLogger(__name__)
 
 CURRENCY = "gbp"
 BATCH = 2_000  # payments per transaction for a provider that lives in our database
@@ -224,7 +228,7 @@ def _finance(user: Any) -> None:
 
 
 def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_status: str) -> None:
-    """Move the claims and fees behind these items on (scheduled, paid) or back (approved)."""
+    """Move the claims and fees behind these items on (paid) or back (approved)."""
     claim_ids = [i.claim_id for i in items if i.claim_id is not None]
     fee_ids = [i.involvement_id for i in items if i.involvement_id is not None]
     if claim_ids:
@@ -248,6 +252,78 @@ def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_sta
         )
 
 
+def _release(items: list[PaymentItem]) -> None:
+    """Their payment failed or their run was cancelled: the claims and fees go back to approved,
+    and the items no longer hold them (the database lets a later run take them)."""
+    now = utcnow()
+    for item in items:
+        item.released_at = item.released_at or now
+    _set_item_status(items, None, "approved")
+
+
+CHANGED_WHILE_BUILDING = (
+    "The approved claims and fees changed while this run was being built (another run may "
+    "have been built at the same moment, or a claim or fee was changed). Nothing was built. "
+    "Check the payment runs, then build again if anything is still waiting"
+)
+
+
+def _schedule(plan: Preview) -> None:
+    """Move the plan's claims and fees from approved to scheduled, each only if it is still
+    approved for the amount read: one guarded UPDATE for each kind, whose rows are checked. Of
+    two runs built at once, the second finds the rows already moved (PostgreSQL makes it wait
+    for the first to commit, then reads them again) and is refused, with nothing written."""
+    claims = {
+        i.id: i.amount_pence for line in plan.payable for i in line.items if i.kind == "claim"
+    }
+    fees = {i.id: i.amount_pence for line in plan.payable for i in line.items if i.kind == "fee"}
+    moved: dict[int, int | None] = {}
+    ids = sorted(claims)
+    for start in range(0, len(ids), 1_000):
+        moved.update(
+            (thing_id, pence)
+            for thing_id, pence in db.session.execute(
+                update(Claim)
+                .where(
+                    Claim.id.in_(ids[start : start + 1_000]),
+                    Claim.status.in_(("approved", "partly_approved")),
+                    Claim.total_approved_pence > 0,
+                )
+                .values(status="scheduled", updated_at=utcnow())
+                .returning(Claim.id, Claim.total_approved_pence)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    moved_fees: dict[int, int] = {}
+    ids = sorted(fees)
+    for start in range(0, len(ids), 1_000):
+        moved_fees.update(
+            (thing_id, pence)
+            for thing_id, pence in db.session.execute(
+                update(Involvement)
+                .where(
+                    Involvement.id.in_(ids[start : start + 1_000]),
+                    Involvement.status == "approved",
+                    Involvement.fee_choice == "pay",
+                    Involvement.fee_pence > 0,
+                )
+                .values(status="scheduled", updated_at=utcnow())
+                .returning(Involvement.id, Involvement.fee_pence)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    if moved != claims or moved_fees != fees:
+        raise PaymentError({"run": CHANGED_WHILE_BUILDING})
+
+
+def _refused_race(error: DBAPIError) -> bool:
+    """The database refused the build because another one holds the same claims or fees: the
+    one-live-payment index, or PostgreSQL breaking a deadlock between the two."""
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
 def build_run(
     by: Any, now: dt.datetime | None = None, approval_over_pence: int | None = None
 ) -> PaymentRun:
@@ -267,12 +343,35 @@ def build_run(
                 }
             )
         raise PaymentError({"run": "Nothing to pay: there are no approved claims or fees"})
+    threshold = (
+        approval_over_pence
+        if approval_over_pence is not None
+        else int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
+    )
+    try:
+        run = _write_run(by, now, plan, threshold)
+    except DBAPIError as error:
+        db.session.rollback()
+        if _refused_race(error):
+            raise PaymentError({"run": CHANGED_WHILE_BUILDING}) from error
+        raise
+    except PaymentError:
+        db.session.rollback()
+        raise
+    _commit()
+    return run
+
+
+def _write_run(by: Any, now: dt.datetime, plan: Preview, threshold: int) -> PaymentRun:
+    """The run, its payments and items, in the caller's transaction (not committed)."""
+    _schedule(plan)
     provider = get_provider()
     run = PaymentRun(
         provider=provider.name,
         status="draft",
         created_by_id=by.id,
         total_pence=plan.total_pence,
+        approval_over_pence=threshold,
         held=[
             {"user_id": line.user.id, "amount_pence": line.total_pence, "reason": line.held_reason}
             for line in plan.held
@@ -281,7 +380,6 @@ def build_run(
     db.session.add(run)
     db.session.flush()
     run.reference = f"RUN-{now.astimezone(LONDON).year}-{run.id:06d}"
-    items: list[PaymentItem] = []
     for line in plan.payable:
         payment = Payment(
             run=run,
@@ -299,7 +397,6 @@ def build_run(
                 description=item.description,
             )
             payment.items.append(record)
-            items.append(record)
         db.session.add(payment)
     db.session.flush()
     for payment in run.payments:
@@ -308,13 +405,7 @@ def build_run(
             raise PaymentError({"run": "A payment does not match its items to the penny"})
     if run.total_pence != sum(p.amount_pence for p in run.payments):
         raise PaymentError({"run": "The run's total does not match its payments to the penny"})
-    threshold = (
-        approval_over_pence
-        if approval_over_pence is not None
-        else int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
-    )
     run.status = "awaiting_approval" if run.total_pence > threshold else "approved"
-    _set_item_status(items, "scheduled", "scheduled")
     from lep.payments import notices
 
     with db.session.no_autoflush:  # one flush at commit, not one per email
@@ -330,10 +421,10 @@ def build_run(
             "total_pence": run.total_pence,
             "payments": len(run.payments),
             "held": run.held,
+            "approval_over_pence": threshold,
         },
         actor=by,
     )
-    _commit()
     return run
 
 
@@ -386,8 +477,7 @@ def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
         )
     before = run.status
     _guard_run(run, ("draft", "awaiting_approval", "approved"), status="cancelled")
-    items = [item for payment in run.payments for item in payment.items]
-    _set_item_status(items, None, "approved")
+    _release([item for payment in run.payments for item in payment.items])
     audit.record(
         "payment_run.cancelled",
         "payment_run",
@@ -404,8 +494,10 @@ def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
 
 
 def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
-    """Press Send: one guarded UPDATE from approved to sending, then the job is queued."""
-    from lep.jobs import enqueue
+    """Press Send: one guarded UPDATE from approved to sending, then the sender starts (a job on
+    the priority queue, or here: lep.payments.sending.dispatch). Until a sender takes the run,
+    it is reserved for one for a lease; after that it is stale and is resumed."""
+    from lep.payments import sending
 
     _finance(by)
     if run.status == "awaiting_approval":
@@ -414,7 +506,16 @@ def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
         )
     if run.status != "approved":
         raise PaymentError({"run": f"This run cannot be sent: it is {run.status_text.lower()}"})
-    _guard_run(run, ("approved",), status="sending", sent_by_id=by.id, sending_started_at=utcnow())
+    now = utcnow()
+    _guard_run(
+        run,
+        ("approved",),
+        status="sending",
+        sent_by_id=by.id,
+        sending_started_at=now,
+        sender=None,
+        sender_lease_until=now + dt.timedelta(seconds=sending.lease_seconds()),
+    )
     audit.record(
         "payment_run.sending",
         "payment_run",
@@ -424,7 +525,7 @@ def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
         actor=by,
     )
     _commit()
-    enqueue("lep.payments.runs.send_run", run.id)
+    sending.dispatch(run.id)
     return run
 
 
@@ -485,7 +586,7 @@ def _fail(payment: Payment, reason: str, events: list[audit.Event] | None = None
     before = payment.status
     payment.status = "failed"
     payment.failure_reason = reason[:2000]
-    _set_item_status(payment.items, None, "approved")
+    _release(payment.items)
     after = {"status": "failed", "reason": payment.failure_reason}
     _audit(events, audit.Event("payment.failed", "payment", payment.id, {"status": before}, after))
     from lep.payments.notices import payment_failed
@@ -494,9 +595,16 @@ def _fail(payment: Payment, reason: str, events: list[audit.Event] | None = None
 
 
 def send_run(run_id: int) -> None:
-    """The job: send every payment of a run that is sending. Safe to run again after a crash."""
+    """The job: send every payment of a run that is sending. Safe to run again after a crash,
+    and safe to run twice at once: the first takes the run's lease, the second leaves it."""
+    from lep.payments import sending
+
     run = db.session.get(PaymentRun, run_id)
     if run is None or run.status != "sending":
+        return
+    lease = sending.take(run_id)
+    if lease is None:
+        log.info("run %s is being sent by another sender", run_id)
         return
     provider = get_provider()
     payments = list(
@@ -511,17 +619,36 @@ def send_run(run_id: int) -> None:
     session = db.session()
     expire = session.expire_on_commit
     # The job commits as it goes (each batch, or each payment); it alone moves these payments
-    # while the run is sending, so a commit need not expire (and reload one by one) the rest.
+    # while it holds the run's lease, so a commit need not expire (and reload one by one) the
+    # rest.
     session.expire_on_commit = False
     try:
         if provider.settled_by_finance:
-            _send_in_batches(run, payments, provider, references)
+            _send_in_batches(run, payments, provider, references, lease)
         else:
             for payment in payments:
-                _send_one(run, payment, provider, references[payment.user_id])
+                _send_one(run, payment, provider, references[payment.user_id], lease)
+    except sending.LeaseLost:
+        audit.record(
+            "payment_run.sender_stopped",
+            "payment_run",
+            run_id,
+            after={"sender": lease.token[:8], "reason": "another sender took the run over"},
+            actor_label="system",
+        )
+        _commit()
+        return
+    except Exception:
+        # A provider that did not answer, the database connection ended: resumable at once, so
+        # the next resumer retries it rather than waiting for the lease to lapse.
+        try:
+            sending.let_go(lease)
+        except Exception:
+            log.exception("run %s: could not let go of its lease; it lapses by itself", run_id)
+        raise
     finally:
         session.expire_on_commit = expire
-    _finish_sending(run)
+    _finish_sending(run, lease)
 
 
 def _send_in_batches(
@@ -529,11 +656,15 @@ def _send_in_batches(
     payments: list[Payment],
     provider: PaymentProvider,
     references: dict[int, str | None],
+    lease: Any,
 ) -> None:
     """The provider's record is in our database: the instruction and the status commit together,
     so there is no moment where one exists without the other."""
+    from lep.payments import sending
+
     for start in range(0, len(payments), BATCH):
         batch = payments[start : start + BATCH]
+        sending.renew(lease)
         requests = {}
         events: list[audit.Event] = []  # one statement for the batch's audit events
         for payment in batch:
@@ -557,20 +688,31 @@ def _send_in_batches(
 
 
 def _send_one(
-    run: PaymentRun, payment: Payment, provider: PaymentProvider, reference: str | None
+    run: PaymentRun,
+    payment: Payment,
+    provider: PaymentProvider,
+    reference: str | None,
+    lease: Any,
 ) -> None:
+    """Each write first renews the lease: a sender that lost it writes nothing more (the one
+    that took over looks the payment up by its key)."""
+    from lep.payments import sending
+
     if payment.status == "sending":
-        # The worker stopped after marking it: ask the provider before sending again.
+        # A sender stopped after marking it: ask the provider before sending again.
         found = provider.find_payment(payment.key, run.reference or "")
         if found is not None:
+            sending.renew(lease)
             _record_result(payment, found, "lookup")
             _commit()
             return
     if reference is None:
+        sending.renew(lease)
         _fail(payment, "The payee is not registered with the payment provider")
         _commit()
         return
     if payment.status == "pending":
+        sending.renew(lease)
         payment.status = "sending"
         audit.record(
             "payment.sending",
@@ -587,24 +729,30 @@ def _send_one(
         if exc.retryable:
             db.session.rollback()
             raise  # left in `sending`: the next attempt looks it up by key first
+        sending.renew(lease)
         _fail(payment, exc.message)
         _commit()
         return
+    sending.renew(lease)
     _record_result(payment, result, "send")
     _commit()
 
 
-def _finish_sending(run: PaymentRun) -> None:
-    db.session.refresh(run)
+def _finish_sending(run: PaymentRun, lease: Any) -> None:
+    from lep.payments import sending
+
     waiting = db.session.scalar(
         select(Payment.id)
         .where(Payment.run_id == run.id, Payment.status.in_(("pending", "sending")))
         .limit(1)
     )
-    if waiting is not None or run.status != "sending":
+    if waiting is not None:
+        sending.let_go(lease)
         return
-    run.status = "sent"
-    run.sent_at = utcnow()
+    now = utcnow()
+    if not sending.finish(lease, status="sent", sent_at=now):
+        db.session.rollback()
+        return
     audit.record(
         "payment_run.sent",
         "payment_run",
@@ -614,6 +762,7 @@ def _finish_sending(run: PaymentRun) -> None:
         actor_label="system",
     )
     _commit()
+    db.session.refresh(run)
 
 
 # -- Settling -------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -34,7 +33,7 @@ from lep.accounts.models import User
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
-from lep.payments import bankfile, forms, runs
+from lep.payments import bankfile, forms, runs, sending
 from lep.payments.models import Payment, PaymentRun
 from lep.payments.providers.base import ProviderError
 from lep.payments.runs import PaymentError
@@ -150,8 +149,8 @@ def _show(run: PaymentRun, form: FlaskForm | None = None, status: int = 200) -> 
     me = _me()
     built_by = db.session.get(User, run.created_by_id)
     approved_by = db.session.get(User, run.approved_by_id) if run.approved_by_id else None
-    threshold = int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
     sent_pence = sum(p.amount_pence for p in run.payments if p.status in ("sent", "paid"))
+    stopped = sending.is_stale(run)
     return render_template(
         "payments/run.html",
         run=run,
@@ -160,7 +159,7 @@ def _show(run: PaymentRun, form: FlaskForm | None = None, status: int = 200) -> 
         held=_held(run),
         built_by=built_by,
         approved_by=approved_by,
-        threshold=threshold,
+        threshold=run.approval_over_pence,  # as it was when the run was built
         sent_pence=sent_pence,
         may_approve=run.status == "awaiting_approval" and me.id != run.created_by_id,
         builder_waits=run.status == "awaiting_approval" and me.id == run.created_by_id,
@@ -168,6 +167,8 @@ def _show(run: PaymentRun, form: FlaskForm | None = None, status: int = 200) -> 
         may_cancel=run.status in CANCELLABLE,
         may_download=bankfile.available(run),
         may_mark_paid=run.status == "sent" and run.provider == "bacs",
+        progress=sending.progress(run) if run.status == "sending" else None,
+        may_resume=stopped,
     ), status
 
 
@@ -236,6 +237,36 @@ def send(run_id: int) -> ResponseReturnValue:
     run = _run(run_id)
     if run.status == "sending":
         flash(f"{run.reference} is being sent. Reload this page to see its progress.", "success")
+    else:
+        flash(f"{run.reference} has been sent.", "success")
+    return _run_page(run)
+
+
+@bp.route("/<int:run_id>/resume", methods=["POST"])
+@require_role("finance")
+def resume(run_id: int) -> ResponseReturnValue:
+    """A run that stopped part-way: send what is still waiting (each payment once)."""
+    run = _run(run_id)
+    form = forms.RunActionForm()
+    if not form.validate_on_submit():
+        return _show(run, form, 400)
+    _as_seen(run, form)
+    try:
+        sending.resume_run(run, _me())
+    except PaymentError as exc:
+        return _refused(run_id, form, exc)
+    except ProviderError as exc:
+        db.session.rollback()
+        flash(
+            f"Sending {run.reference} again stopped: the payment provider did not answer "
+            f"({exc.message}). Nobody has been paid twice. Try again later.",
+            "error",
+        )
+        return _run_page(run)
+    db.session.expire_all()
+    run = _run(run_id)
+    if run.status == "sending":
+        flash(f"{run.reference} is being sent again. Reload this page to see its progress.")
     else:
         flash(f"{run.reference} has been sent.", "success")
     return _run_page(run)

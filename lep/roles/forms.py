@@ -491,9 +491,10 @@ class RatesForm(FlaskForm):
             if len(field.data) > 20:
                 raise MoneyError(field.data)
             pence = parse_pounds(field.data)
-        except (MoneyError, ArithmeticError):
+        except (MoneyError, ArithmeticError) as exc:
             raise ValidationError(
-                f"Enter the rate {name} as an amount in pounds, like 150 or 75.50"
+                getattr(exc, "hint", "")
+                or f"Enter the rate {name} as an amount in pounds, like 150 or 75.50"
             ) from None
         if pence > MAX_RATE_PENCE:
             raise ValidationError(

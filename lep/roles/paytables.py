@@ -67,9 +67,10 @@ def _parse_rows(text: str) -> list[PayPoint]:
             raise PayTableError("pay_point must be 1 or more, years_from 0 or more", row=number)
         try:
             annual_pence = parse_pounds(values["annual_salary_gbp"])
-        except MoneyError:
+        except MoneyError as exc:
             raise PayTableError(
-                f"salary {values['annual_salary_gbp']!r} is not a number of pounds", row=number
+                exc.hint or f"salary {values['annual_salary_gbp']!r} is not a number of pounds",
+                row=number,
             ) from None
         if annual_pence <= 0:
             raise PayTableError("salary must be more than 0", row=number)

@@ -113,3 +113,24 @@ def expect_error_state(page: Page, errors: dict[str, str], follow_first: bool = 
         first_id = next(iter(errors))
         links.first.click()
         expect(page.locator(f"#{first_id}")).to_be_focused()
+
+
+def set_up_authenticator_app(
+    page: Page, axe: Axe | None = None, log: BrowserLog | None = None
+) -> None:
+    """After the password, staff who need a second step and have no app yet set one up as a
+    person who cannot scan would: type the key shown on the page into an app (pyotp here), then
+    the code it shows; then carry on past the recovery codes."""
+    import pyotp
+
+    expect(page).to_have_title("Set up an authenticator app" + SUFFIX)
+    if axe is not None and log is not None:
+        check_page(page, axe, log)
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    page.locator("#code").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_title("Save your recovery codes" + SUFFIX)
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
+    if axe is not None and log is not None:
+        check_page(page, axe, log)
+    page.get_by_role("link", name="I have saved my codes, continue").click()

@@ -23,7 +23,13 @@ from lep.db import utcnow
 from lep.expenses import services
 from lep.expenses.models import Claim, ExpenseCategory
 from lep.extensions import db
-from tests.browser.helpers import SUFFIX, BrowserLog, check_page, expect_error_state
+from tests.browser.helpers import (
+    SUFFIX,
+    BrowserLog,
+    check_page,
+    expect_error_state,
+    set_up_authenticator_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +92,7 @@ def test_finance_approve_a_claim_line_by_line(
     page.locator("#email").fill(str(claim["finance"]))
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    set_up_authenticator_app(page, axe, log)
 
     page.get_by_role("link", name="Claims", exact=True).click()
     expect(page).to_have_title("Expense claims to approve" + SUFFIX)

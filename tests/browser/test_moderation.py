@@ -35,6 +35,7 @@ from tests.browser.helpers import (
     expect_error_state,
     expect_scripts_ran,
     page_problems,
+    set_up_authenticator_app,
 )
 
 pytestmark = pytest.mark.browser
@@ -128,6 +129,7 @@ def test_the_lead_moderates_a_flagged_criterion_and_shortlists(
     page.locator("#email").fill(setting.lead_email)
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    set_up_authenticator_app(page)
     expect(page.locator("h1")).to_contain_text("Hello")
 
     page.goto(f"/hr/roles/{setting.role_id}/shortlisting")

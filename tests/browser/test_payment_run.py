@@ -31,7 +31,7 @@ from lep.extensions import db
 from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments.models import PaymentRun
-from tests.browser.helpers import SUFFIX, BrowserLog, check_page
+from tests.browser.helpers import SUFFIX, BrowserLog, check_page, set_up_authenticator_app
 
 pytestmark = pytest.mark.browser
 
@@ -105,6 +105,7 @@ def test_finance_build_send_and_download_a_payment_run(
     page.locator("#email").fill(str(payable["finance"]))
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    set_up_authenticator_app(page)
 
     page.goto("/finance/payments")
     expect(page).to_have_title("Payment runs" + SUFFIX)

@@ -346,10 +346,26 @@ BAD = [
     ("no date", train(day="", month="", year=""), "spent_on", "Enter the date of the expense"),
     ("two-digit year", train(year="26"), "spent_on", "Year must include 4 numbers"),
     (
+        "decimal comma",
+        train(amount="12,50"),
+        "amount",
+        "\u201c12,50\u201d could mean £12.50 or £1,250.00. Use a full stop before the pence, "
+        "like 12.50",
+    ),
+    # 19 digits overflowed the date constructor: a 500 before the part had a length limit.
+    ("19-digit day", train(day="9" * 19), "spent_on", "Day must be 1 or 2 numbers"),
+    ("19-digit month", train(month="1" + "0" * 18), "spent_on", "Month must be 1 or 2 numbers"),
+    (
         "over 10,000 miles",
         line_data(category="mileage", description="Drove", vehicle="car_or_van", miles="10000.1"),
         "miles",
         "A single journey must be 10,000 miles or fewer",
+    ),
+    (
+        "miles with a decimal comma",
+        line_data(category="mileage", description="Drove", vehicle="car_or_van", miles="12,5"),
+        "miles",
+        "\u201c12,5\u201d could mean 12.5 or 125 miles. Use a full stop, like 12.5",
     ),
     (
         "miles not a number",

@@ -91,6 +91,23 @@ def test_bad_input_is_shown_at_the_field_and_what_was_typed_is_kept(client, part
     assert db.session.scalar(select(Involvement.id)) is None
 
 
+@pytest.mark.parametrize(
+    ("part", "typed", "message"),
+    [
+        ("day", "9" * 19, "Day must be 1 or 2 numbers"),
+        ("month", "1" + "0" * 30, "Month must be 1 or 2 numbers"),
+        ("year", "9" * 19, "Year must include 4 numbers"),
+    ],
+)
+def test_a_huge_day_month_or_year_gets_a_message_not_a_500(client, partner, part, typed, message):
+    response = post(client, "/involvement/new", entry(**{f"happened_on-{part}": typed}))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert error_at(html, "happened_on") == message
+    assert f'value="{typed[:20]}"' in html
+    assert db.session.scalar(select(Involvement.id)) is None
+
+
 def test_people_who_cannot_log_are_told_who_can(client, make_user, login):
     login(make_user("applicant"))
     page = client.get("/involvement/new")
@@ -195,6 +212,19 @@ def test_the_payments_page_shows_this_week_this_year_and_waiting(client, partner
     assert "If all of this is paid this week you would go over the £100.00 you set" in text
     assert post(client, "/account/payments/weekly-amount/clear", {}).status_code == 302
     assert "you would go over" not in client.get("/account/payments").get_data(as_text=True)
+
+
+def test_a_weekly_amount_typed_with_a_decimal_comma_is_refused_not_read_100_times(client, partner):
+    bad = post(client, "/account/payments/weekly-amount", {"amount": "12,50"})
+    html = bad.get_data(as_text=True)
+    assert error_at(html, "amount") == (
+        "\u201c12,50\u201d could mean £12.50 or £1,250.00. Use a full stop before the pence, "
+        "like 12.50"
+    )
+    assert 'value="12,50"' in html
+    assert post(client, "/account/payments/weekly-amount", {"amount": "1,250"}).status_code == 302
+    text = main_text(client.get("/account/payments").get_data(as_text=True))
+    assert "£1,250.00" in text
 
 
 def test_the_statement_page_and_pdf(client, partner, monkeypatch):

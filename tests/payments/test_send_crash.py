@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,6 +185,7 @@ def test_a_worker_killed_mid_run_then_run_again_pays_everyone_exactly_once(
         db.session.remove()
     assert [len(localstripe.transfers(key)) for _, key, _, _ in payments] == [1, 1, 1, 0]
 
+    time.sleep(1.2)  # the dead worker's lease on the run (1 s here) lapses
     again = worker(crash_app, run_id, 0)
 
     assert again.returncode == 0, again.stderr

@@ -171,6 +171,17 @@ def test_the_offer_form_shows_problems_at_the_fields_and_keeps_what_was_typed(cl
     assert fresh(Application, application.id).status == "interview"
 
 
+def test_a_huge_start_day_gets_a_message_at_the_field_not_a_500(client, hr):
+    application = application_at(role_paid("employed"), "interview")
+    url = f"/hr/applications/{application.id}/offer"
+    days = {"start_date-day": "9" * 19, "start_date-month": "9" * 19, "start_date-year": "2031"}
+    response = post_form(client, url, {**days, "pay_point_id": str(band7_point(1).id)})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert dict(summary_links(html))["#start_date-day"] == "Day and month must be 1 or 2 numbers"
+    assert fresh(Application, application.id).status == "interview"
+
+
 def test_a_sessional_offer_form_offers_rate_cards_and_sessions(client, hr):
     role = role_paid("sessional")
     application = application_at(role, "shortlisted")
