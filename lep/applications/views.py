@@ -454,8 +454,10 @@ def confirmation(application_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/applications/<int:application_id>")
-@require_role("applicant")
+@signed_in
 def status(application_id: int) -> ResponseReturnValue:
+    # Whoever's application it is, whatever roles they hold now (the dashboard lists it for a
+    # partner appointed from it, too); anyone else gets 404 from _own.
     application = _own(application_id)
     return render_template(
         "applications/status.html",
@@ -507,8 +509,9 @@ def delete(application_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/roles/<int:role_id>/apply-another-way", methods=["GET", "POST"])
-@require_role("applicant")
+@signed_in
 def other_way(role_id: int) -> ResponseReturnValue:
+    """Anyone signed in may ask, as anyone may start an application (the role page offers both)."""
     role = _role(role_id)
     if not services.role_is_open(role):
         return render_template("applications/closed.html", role=role)
@@ -532,7 +535,7 @@ def other_way(role_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/roles/<int:role_id>/apply-another-way/requested")
-@require_role("applicant")
+@signed_in
 def other_way_requested(role_id: int) -> ResponseReturnValue:
     role = _role(role_id)
     latest = db.session.scalar(

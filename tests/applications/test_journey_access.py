@@ -58,8 +58,24 @@ def test_another_person_gets_404_for_every_page(client, make_user, theirs):
 def test_staff_without_the_applicant_role_are_refused(client, make_user, theirs):
     for role in ("panel", "hr", "finance", "admin"):
         sign_in(client, make_user(role).email)
-        assert client.get(f"/applications/{theirs.id}").status_code == 403
+        # Not theirs: not found, as for anyone else (the page itself is any owner's).
+        assert client.get(f"/applications/{theirs.id}").status_code == 404
+        assert client.get(f"/applications/{theirs.id}/check").status_code == 403
         post(client, "/sign-out")
+
+
+def test_the_owner_sees_their_application_whatever_roles_they_hold_now(client, theirs):
+    """The dashboard lists a person's applications whatever their roles (a partner appointed
+    from one, say): the link must open, not answer 403 (found by the crawl, issue 13)."""
+    owner = theirs.applicant
+    owner.set_roles({"partner"})
+    db.session.commit()
+    sign_in(client, owner.email)
+    href = f'href="/applications/{theirs.id}"'
+    assert href in client.get("/dashboard").get_data(as_text=True)
+    response = client.get(f"/applications/{theirs.id}")
+    assert response.status_code == 200
+    assert theirs.role.title in response.get_data(as_text=True)
 
 
 def test_signed_out_people_are_sent_to_sign_in(client, theirs):

@@ -131,3 +131,21 @@ def test_the_dashboard_shows_each_request_and_its_state(client, role, applicant,
 def test_no_requests_no_section(client, role, applicant):
     text = main_text(client.get("/dashboard").get_data(as_text=True))
     assert "Your requests to apply another way" not in text
+
+
+def test_anyone_signed_in_may_ask_as_anyone_may_apply(client, role, make_user, login):
+    """The role page offers "Apply another way" beside "Start your application" to everyone
+    signed in (a partner, a panel member, staff): the link must open (found by the crawl)."""
+    for roles in (("partner",), ("panel",), ("hr",), ("finance",), ("admin",)):
+        person = make_user(*roles)
+        login(person)
+        url = f"/roles/{role.id}/apply-another-way"
+        assert url in client.get(f"/roles/{role.id}").get_data(as_text=True)
+        assert client.get(url).status_code == 200, roles
+        response = post(client, url, {"method": "paper", "contact_method": "email"})
+        assert location(response) == f"{url}/requested"
+        assert "Request sent" in main_text(client.get(f"{url}/requested").get_data(as_text=True))
+        assert db.session.scalar(
+            select(OtherWayRequest).where(OtherWayRequest.user_id == person.id)
+        )
+        post(client, "/sign-out")

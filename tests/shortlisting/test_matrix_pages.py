@@ -44,23 +44,31 @@ def test_the_matrix_shows_scores_flags_totals_and_decisions_blind(
     assert "Scorer 1: Pat Scorer" in html and "Scorer 2: Kim Scorer" in html
     flagged_row, calm_row = html.split('<th scope="row"')[1:3]
     cells = re.findall(r'<td class="nhsuk-table__cell">(.*?)</td>', flagged_row, re.S)
-    # Guaranteed, lived (3, 1, agreed), team (3, 2, agreed), totals 6 and 3, mean, agreed, ...
-    assert cells[0] == "No"
-    assert cells[1:3] == ["3", "1"]
-    assert "Needs moderation" in cells[3]
-    assert "Scorers differ by 2 or more" in cells[3]  # said in words, not only a colour
-    assert cells[4:6] == ["3", "2"]
-    assert cells[6] == "3"  # mean 2.5 rounds half up
-    assert cells[7:9] == ["6", "3"]
-    assert cells[9] == "4.5"
-    assert cells[10] == "None"  # no agreed total until moderated
-    assert "Needs moderation" in cells[11]
-    assert "Not decided" in cells[12]
+    # First what the lead acts on: decision, moderation, agreed and mean totals; then guaranteed,
+    # lived (3, 1, agreed), team (3, 2, agreed), and the scorers' totals 6 and 3.
+    assert "Not decided" in cells[0]
+    assert "Needs moderation" in cells[1]
+    assert cells[2] == "None"  # no agreed total until moderated
+    assert cells[3] == "4.5"
+    assert cells[4] == "No"
+    assert cells[5:7] == ["3", "1"]
+    assert "Needs moderation" in cells[7]
+    assert "Scorers differ by 2 or more" in cells[7]  # said in words, not only a colour
+    assert cells[8:10] == ["3", "2"]
+    assert cells[10] == "3"  # mean 2.5 rounds half up
+    assert cells[11:13] == ["6", "3"]
     calm_cells = re.findall(r'<td class="nhsuk-table__cell">(.*?)</td>', calm_row, re.S)
-    assert calm_cells[0] == "Yes"
-    assert calm_cells[10] == "4"
-    assert "No disagreements" in calm_cells[11]
-    assert "Shortlisted" in calm_cells[12] and "Outcome not sent yet" in calm_cells[12]
+    assert "Shortlisted" in calm_cells[0] and "Outcome not sent yet" in calm_cells[0]
+    assert "No disagreements" in calm_cells[1]
+    assert calm_cells[2] == "4"
+    assert calm_cells[4] == "Yes"
+    headers = re.findall(
+        r'<th scope="col" rowspan="2" class="nhsuk-table__header">([^<]+)</th>', html
+    )
+    assert headers[:5] == ["Reference", "Decision", "Moderation", "Agreed total", "Mean total"]
+    # The table can be wider than the screen: it scrolls in its own box and says so.
+    assert 'aria-describedby="matrix-scrolls"' in html
+    assert "Scroll sideways to see every column of this table." in html
 
 
 def test_moderated_scores_show_on_the_matrix(app, role, lead, scorers, panel, make_user):

@@ -3,3 +3,17 @@
 import { initAll } from "../nhsuk/nhsuk-frontend.min.js";
 
 initAll();
+
+// A wide table's "Scroll sideways" words (macros/tables.jinja) show only while its box scrolls:
+// NHS.UK tables bleed 2px each side, so a few pixels over is not scrolling.
+for (const cue of document.querySelectorAll("[data-lep-scroll-cue]")) {
+  const box = document.getElementById(cue.dataset.lepScrollCue);
+  if (!box) continue;
+  const update = () => {
+    const scrolls = box.scrollWidth - box.clientWidth > 4;
+    cue.hidden = !scrolls;
+    box.tabIndex = scrolls ? 0 : -1; // a keyboard user scrolls a box that scrolls, from its focus
+  };
+  new ResizeObserver(update).observe(box);
+  update();
+}
