@@ -1,7 +1,7 @@
 """Applications: answers saved to finish later, a postal address for letters, file names cleaned
 
 Revision ID: 0010_applicant
-Revises: 0009
+Revises: 0010_passwords
 
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0010_applicant"
-down_revision = "0009"
+down_revision = "0010_passwords"
 branch_labels = None
 depends_on = None
 

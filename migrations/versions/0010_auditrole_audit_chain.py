@@ -4,7 +4,7 @@ Existing events are chained in id order as the migration runs (as the tables' ow
 set the append-only triggers aside for it).
 
 Revision ID: 0010_auditrole
-Revises: 0009
+Revises: 0010_applicant
 
 """
 
@@ -16,7 +16,7 @@ from lep.audit.chain import GENESIS, event_hash
 
 # revision identifiers, used by Alembic.
 revision = "0010_auditrole"
-down_revision = "0009"
+down_revision = "0010_applicant"
 branch_labels = None
 depends_on = None
 
