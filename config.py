@@ -76,6 +76,13 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Failed sign-ins (lep/accounts/limits.py), counted apart per email typed and per client
+    # address; a successful sign-in counts against nobody.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100 per 15 minutes")
+    # How many proxies in front of the app add to X-Forwarded-For (0: the header is ignored and
+    # the connection's own address is the client's).
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
     # Links in emails: how long they work.
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600

@@ -1,0 +1,98 @@
+"""Sign-in limits: failed attempts are counted per account and per address, apart, and only
+failures count, so a whole organisation signing in through one proxy is never locked out by
+its own successful sign-ins. The counting is Flask-Limiter's (Redis when REDIS_URL is set)."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from flask import Flask, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+from lep.extensions import limiter
+
+FAILED = "lep_sign_in_failed"
+
+
+def per_account() -> str:
+    return current_app.config["LOGIN_FAILURES_PER_ACCOUNT"]
+
+
+def per_address() -> str:
+    return current_app.config["LOGIN_FAILURES_PER_ADDRESS"]
+
+
+def account_key() -> str:
+    """The email typed, normalised and hashed (the limiter's keys never hold an address in
+    plain text). Unknown emails are counted the same way: the answer must not tell them apart."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def address_key() -> str:
+    """The client's address: behind proxies, the one TRUSTED_PROXY_COUNT lets ProxyFix read."""
+    return "address:" + (get_remote_address() or "unknown")
+
+
+def record_failure() -> None:
+    """This request was a failed sign-in: count it against the account and the address."""
+    g.setdefault(FAILED, True)
+
+
+def failed(response: Response) -> bool:
+    return bool(g.get(FAILED))
+
+
+def sign_in_limits(view):  # type: ignore[no-untyped-def]
+    """Both limits on a view; each refuses (429) once its count of failures is used up."""
+    view = limiter.limit(per_account, key_func=account_key, deduct_when=failed, methods=["POST"])(
+        view
+    )
+    return limiter.limit(per_address, key_func=address_key, deduct_when=failed, methods=["POST"])(
+        view
+    )
+
+
+def _wait(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 60:
+        return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    hours = math.ceil(minutes / 60)
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
+    """The 429 page, saying how long the wait really is and what is paused."""
+    from lep.errors import handle_http
+    from lep.security import is_api_request
+
+    current = limiter.current_limit
+    if is_api_request() or current is None:
+        return handle_http(exc)
+    wait = _wait(current.reset_at - time.time())
+    for_account = getattr(exc.limit, "key_func", None) is account_key
+    return render_template("errors/429.html", status=429, wait=wait, for_account=for_account), 429
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address from X-Forwarded-For only when TRUSTED_PROXY_COUNT says how
+    many proxies in front of us add to it; otherwise anyone could pick their own address."""
+    count = int(app.config.get("TRUSTED_PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
+
+
+def warn_if_per_worker(app: Flask) -> None:
+    """In production without Redis, each worker counts on its own: say so at start-up."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if app.config.get("ENV_NAME") == "production" and storage.startswith("memory"):
+        app.logger.warning(
+            "REDIS_URL is not set: sign-in limits are counted in each worker's memory, so with "
+            "N workers someone gets N times the attempts. Set REDIS_URL to share them."
+        )
