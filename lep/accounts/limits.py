@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, current_app, g, render_template, request
 from flask.typing import ResponseReturnValue
@@ -78,6 +80,21 @@ def too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     wait = _wait(current.reset_at - time.time())
     for_account = getattr(exc.limit, "key_func", None) is account_key
     return render_template("errors/429.html", status=429, wait=wait, for_account=for_account), 429
+
+
+@contextmanager
+def answer_no_sooner_than_floor() -> Iterator[None]:
+    """Register and forgot-password answer no sooner than ACCOUNT_ANSWER_MIN_SECONDS, so how
+    long the answer takes does not tell whether the address has an account (the work either
+    way is made alike too: a hash each way, one email each way on register)."""
+    floor = float(current_app.config.get("ACCOUNT_ANSWER_MIN_SECONDS") or 0)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        left = floor - (time.monotonic() - started)
+        if left > 0:
+            time.sleep(left)
 
 
 def trust_proxies(app: Flask) -> None:

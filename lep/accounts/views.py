@@ -92,9 +92,10 @@ def register() -> ResponseReturnValue:
         return redirect(_home_for(current_user))
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        services.register_applicant(
-            form.full_name.data or "", form.email.data or "", form.password.data or ""
-        )
+        with limits.answer_no_sooner_than_floor():
+            services.register_applicant(
+                form.full_name.data or "", form.email.data or "", form.password.data or ""
+            )
         return render_template(
             "accounts/check_email.html",
             email=form.email.data,
@@ -138,7 +139,8 @@ def resend_confirmation() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "")
+        with limits.answer_no_sooner_than_floor():
+            services.request_password_reset(form.email.data or "")
         return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
     return render_template("accounts/forgot_password.html", form=form)
 
