@@ -51,8 +51,9 @@ run: demo
 	@echo
 	@echo "lep is starting: open http://127.0.0.1:$(PORT)/ and sign in at http://127.0.0.1:$(PORT)/sign-in"
 	@echo "Database: $${DATABASE_URL:-sqlite:///instance/lep.sqlite3}"
+	@echo "Emails the app sends: http://127.0.0.1:$(PORT)/dev/outbox (with MAIL_PROVIDER=outbox, the default, they go nowhere else)"
 	@echo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
 browser:

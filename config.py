@@ -67,12 +67,23 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _bool("SMTP_STARTTLS")
     SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # A refused email is tried again with backoff (1, 5, 25 minutes, ...) up to this many tries
+    # in all, by `flask lep send-emails` (cron); then it is failed, for an admin to try again.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "5"))
+    # A delivery still "sending" after this long stopped part-way: the email is held (it may
+    # have gone), never sent again without an admin.
+    MAIL_CLAIM_TIMEOUT_SECONDS = int(os.environ.get("MAIL_CLAIM_TIMEOUT_SECONDS", "600"))
 
     # Jobs: "inline" runs them in the request; "rq" queues them on Redis for `flask lep worker`.
     JOB_QUEUE = os.environ.get("JOB_QUEUE", "rq" if os.environ.get("REDIS_URL") else "inline")
     RQ_QUEUE_NAME = os.environ.get("RQ_QUEUE_NAME", "lep")
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis unreachable must not stop anyone signing in: the limits are counted in this process's
+    # memory meanwhile (Flask-Limiter logs "Rate limit storage unreachable"), and a Redis that
+    # does not answer is given up on quickly rather than holding the request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
@@ -86,6 +97,10 @@ class Config:
     # How many proxies in front of the app add to X-Forwarded-For (0: the header is ignored and
     # the connection's own address is the client's).
     TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    # Wrong codes at the second step of signing in, per account (codes that work do not count).
+    SECOND_FACTOR_RATE_LIMIT = os.environ.get(
+        "SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
+    )
 
     # Links in emails: how long they work.
     EMAIL_CONFIRM_MAX_AGE = 3 * 24 * 3600
@@ -133,11 +148,22 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None  # localstripe in tests
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password-2026")
+    # The demo's hr, finance and admin accounts come with this authenticator app secret set up
+    # (`flask lep demo` prints it): add it to an app, or print a code with pyotp.
+    DEMO_TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET", "LEPDEMOLEPDEMOLEPDEMOLEPDEMOLEPD")
 
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     DEBUG = False
+    # Links in emails point at the port the development server listens on (`PORT=5112 make
+    # run`), unless BASE_URL says otherwise.
+    SERVER_NAME_FOR_EMAIL = os.environ.get("BASE_URL") or (
+        f"http://127.0.0.1:{os.environ.get('PORT') or '5000'}"
+    )
+    # /dev/outbox shows every email the app has sent (lep/notifications/dev_views.py). Only this
+    # config registers it: never in production.
+    DEV_OUTBOX_PAGE = True
 
 
 class TestConfig(Config):

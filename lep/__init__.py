@@ -10,6 +10,7 @@ from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from config import CONFIGS, DEFAULT_SECRET_KEY, INSTANCE_DIR, Config
+from lep.dbfaults import LepFlask
 from lep.requests import IdConverter, LepRequest
 
 
@@ -18,7 +19,7 @@ class ConfigError(RuntimeError):
 
 
 def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app = LepFlask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     app.request_class = LepRequest
     app.url_map.converters["int"] = IdConverter
     register_config(app, config, overrides)
@@ -117,6 +118,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lep.accounts.staff_views import bp as staff_bp
+    from lep.accounts.two_factor_views import bp as two_factor_bp
     from lep.accounts.views import bp as accounts_bp
     from lep.api import register_api
     from lep.applications.export import bp as my_data_bp
@@ -130,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from lep.expenses.views import bp as expenses_bp
     from lep.extensions import csrf
     from lep.main.views import bp as main_bp
+    from lep.notifications.admin_views import bp as admin_emails_bp
     from lep.partners.involvement_views import bp as involvement_bp
     from lep.partners.views import bp as partners_bp
     from lep.payments.onboarding_views import bp as payment_onboarding_bp
@@ -145,8 +148,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_emails_bp)
     app.register_blueprint(roles_bp)
     app.register_blueprint(hr_roles_bp)
     app.register_blueprint(applications_bp)
@@ -169,6 +174,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payment_webhooks_bp)
     app.register_blueprint(involvement_bp)
     register_api(app)
+    if app.config.get("DEV_OUTBOX_PAGE") and app.config["ENV_NAME"] == "development":
+        from lep.notifications.dev_views import bp as dev_outbox_bp
+
+        app.register_blueprint(dev_outbox_bp)
 
 
 def register_security(app: Flask) -> None:

@@ -25,22 +25,19 @@ def lep_cli() -> None:
     hide_input=True,
     confirmation_prompt=True,
     envvar="LEP_ADMIN_PASSWORD",
-    help="At least 10 characters (or set LEP_ADMIN_PASSWORD).",
+    help="At least 12 characters, not a common password (or set LEP_ADMIN_PASSWORD).",
 )
 @with_appcontext
 def create_admin(email: str, full_name: str, password: str) -> None:
     """Make the first administrator account."""
-    from lep.accounts.forms import PASSWORD_MIN
     from lep.accounts.services import AccountError
     from lep.accounts.services import create_admin as make
 
-    if len(password) < PASSWORD_MIN:
-        raise click.BadParameter(
-            f"must be {PASSWORD_MIN} characters or more", param_hint="--password"
-        )
     try:
         user = make(full_name, email, password)
     except AccountError as exc:
+        if exc.field == "password":
+            raise click.BadParameter(exc.message, param_hint="--password") from exc
         raise click.ClickException(exc.message) from exc
     click.echo(f"Administrator {user.email} created. Sign in at /sign-in.")
 
@@ -75,6 +72,20 @@ def close_roles() -> None:
     from lep.roles.services import close_expired_roles
 
     click.echo(f"Closed {close_expired_roles()} roles.")
+
+
+@lep_cli.command("send-emails")
+@with_appcontext
+def send_emails() -> None:
+    """Try again the emails whose next try is due, and send any whose job was lost (run it from
+    cron every few minutes). Each email is sent at most once, however often this runs."""
+    from lep.notifications.services import retry_due
+
+    done = retry_due()
+    click.echo(
+        f"Emails tried: {done['tried']}; sent: {done['sent']}; to try again later: "
+        f"{done['waiting']}; failed: {done['failed']}; held (may have been sent): {done['held']}."
+    )
 
 
 @lep_cli.command("demo")

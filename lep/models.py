@@ -1,6 +1,7 @@
 """Imports every model so that SQLAlchemy's metadata (and Alembic) sees the whole schema."""
 
 from lep.accounts.models import ApiToken, User, UserRole
+from lep.accounts.two_factor_models import RecoveryCode, TotpCredential
 from lep.applications.models import (
     Answer,
     Application,
@@ -91,10 +92,12 @@ __all__ = [
     "QuotaCategory",
     "RateCard",
     "RateCardRate",
+    "RecoveryCode",
     "Role",
     "Score",
     "Scorecard",
     "SupportingFile",
+    "TotpCredential",
     "User",
     "UserRole",
 ]

@@ -98,5 +98,8 @@ def set_headers(response):  # type: ignore[no-untyped-def]
 
 
 def register(app: Flask) -> None:
+    from lep.accounts.two_factor_views import check_session
+
     app.before_request(check_access)
+    app.before_request(check_session)  # after the access check: a second step owed comes next
     app.after_request(set_headers)

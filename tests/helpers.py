@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
@@ -46,3 +47,47 @@ def summary_links(page: str) -> list[tuple[str, str]]:
     assert len(body) == 2, "no error summary"
     items = re.findall(r'<a href="([^"]*)">(.*?)</a>', body[1].split("</ul>", 1)[0], re.S)
     return [(href, htmllib.unescape(text).strip()) for href, text in items]
+
+
+# Markup that reached a page as text (an `html` value escaped on its way into an NHS.UK
+# component): `<a `, `<p>`, any closing tag, `<br>`.
+ESCAPED_MARKUP = re.compile(r"&lt;(?:a\s|p&gt;|/|br)", re.I)
+
+
+def escaped_markup(page: str) -> list[str]:
+    """Each place the page shows markup as text, with a little of what is around it."""
+    return [
+        page[max(m.start() - 60, 0) : m.end() + 60].replace("\n", " ")
+        for m in ESCAPED_MARKUP.finditer(page)
+    ]
+
+
+class _Elements(HTMLParser):
+    def __init__(self, tag: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tag = tag
+        self.found: list[tuple[dict[str, str | None], str]] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == self.tag:
+            self.found.append((dict(attrs), ""))
+            self.depth += 1
+        elif tag == "br":
+            self.handle_data(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self.tag and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            attrs, text = self.found[-1]
+            self.found[-1] = (attrs, text + data)
+
+
+def elements(page: str, tag: str) -> list[tuple[dict[str, str | None], str]]:
+    """(attributes, text) of each real `tag` element on the page, as a browser parses it."""
+    parser = _Elements(tag)
+    parser.feed(page)
+    return [(attrs, " ".join(text.split())) for attrs, text in parser.found]

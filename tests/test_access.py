@@ -10,6 +10,7 @@ from lep import create_app
 from lep.access import PUBLIC, ROLES, SIGNED_IN, access_for, require_role
 from lep.accounts.services import create_api_token
 from lep.extensions import db
+from tests.conftest import signed_in_session
 
 # Adding a public page is a decision: it must be added here too.
 EXPECTED_PUBLIC = {
@@ -122,8 +123,7 @@ def test_walk_every_rule_as_every_role_and_anonymous(app, make_user, monkeypatch
                     if who in tokens:
                         headers["Authorization"] = f"Bearer {tokens[who]}"
                 else:
-                    with client.session_transaction() as session:
-                        session["_user_id"] = users[who].get_id()
+                    signed_in_session(client, users[who])
             response = client.open(url, method=method, headers=headers)
             status = response.status_code
             location = response.headers.get("Location", "")

@@ -60,7 +60,7 @@ def test_create_admin_refuses_a_short_password(app):
         ]
     )
     assert result.exit_code != 0
-    assert "10 characters or more" in result.output
+    assert "12 characters or more" in result.output
 
 
 def test_demo_seed_is_idempotent_and_every_role_can_sign_in(app, client):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from jinja2 import ChainableUndefined, Environment, PackageLoader
+from jinja2 import ChainableUndefined, Environment, PackageLoader, nodes
 from markupsafe import Markup
 
 from lep.components import ComponentCache
@@ -191,3 +192,30 @@ def _token(page: str) -> str:
     )
     assert found, "no sign-out form in the header"
     return found.group(1)
+
+
+def _built_from_pieces(value: nodes.Node) -> bool:
+    """A value made by joining strings: `~`, `+`, `%`, or the join and format filters."""
+    if isinstance(value, nodes.Concat | nodes.Add | nodes.Mod):
+        return True
+    if isinstance(value, nodes.Filter) and value.name in ("join", "format"):
+        return True
+    return any(_built_from_pieces(child) for child in value.iter_child_nodes())
+
+
+def test_no_template_builds_an_html_value_from_strings(app):
+    """An `html` parameter is a `{% set %}...{% endset %}` block or a macro's output, never a
+    string joined with `~` or `join`: once any piece is escaped (a `| e`, a macro, a block),
+    Jinja escapes every other piece too, and the page shows `<a href=...>` as text (issue 13)."""
+    root = Path(app.root_path) / "templates"
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix not in (".html", ".jinja"):
+            continue
+        tree = app.jinja_env.parse(path.read_text())
+        for pair in tree.find_all(nodes.Pair):
+            key = pair.key
+            is_html = isinstance(key, nodes.Const) and key.value == "html"
+            if is_html and _built_from_pieces(pair.value):
+                found.append(f"{path.relative_to(root)}:{pair.lineno}")
+    assert found == []

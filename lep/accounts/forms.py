@@ -7,10 +7,11 @@ from wtforms import EmailField, PasswordField, SelectChoice, StringField, Submit
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from lep.access import ROLES
+from lep.accounts import passwords
 from lep.accounts.models import ROLE_LABELS
 from lep.forms import MultiCheckboxField, strip
 
-PASSWORD_MIN = 10
+PASSWORD_MIN = passwords.PUBLIC_MIN
 
 
 def email_field(label: str = "Email address") -> EmailField:
@@ -25,19 +26,50 @@ def email_field(label: str = "Email address") -> EmailField:
     )
 
 
+def _password_hint(minimum: int) -> str:
+    return (
+        f"Use at least {minimum} characters. "
+        "A few words together are easy to remember and hard to guess. "
+        "Do not use your name, your email address or a common password."
+    )
+
+
 def new_password_field(label: str = "Create a password") -> PasswordField:
+    # Length and the other rules are checked by NewPasswordRules, which knows whose password it is.
     return PasswordField(
         label,
-        description=(
-            f"Use at least {PASSWORD_MIN} characters. "
-            "A few words together are easy to remember and hard to guess."
-        ),
-        validators=[
-            InputRequired("Enter a password"),
-            Length(min=PASSWORD_MIN, message=f"Password must be {PASSWORD_MIN} characters or more"),
-            Length(max=256, message="Password must be 256 characters or fewer"),
-        ],
+        description=_password_hint(PASSWORD_MIN),
+        validators=[InputRequired("Enter a password")],
     )
+
+
+class NewPasswordRules:
+    """For a form with a `password` field: the rules for this person (lep.accounts.passwords).
+
+    Pass the account whose password this is (`account=`), or leave it out for a new applicant,
+    whose name and email come from the form's own fields."""
+
+    password: PasswordField
+
+    def __init__(self, *args, account=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self.account = account
+        self.password.description = _password_hint(
+            passwords.minimum_length(account.roles if account is not None else set())
+        )
+
+    def validate_password(self, field: PasswordField) -> None:
+        if self.account is not None:
+            roles, name, email = self.account.roles, self.account.full_name, self.account.email
+        else:
+            roles = set()
+            name = self.full_name.data or ""  # type: ignore[attr-defined]
+            email = self.email.data or ""  # type: ignore[attr-defined]
+        problem = passwords.password_problem(
+            field.data or "", roles=roles, full_name=name, email=email
+        )
+        if problem:
+            raise ValidationError(problem)
 
 
 def confirm_password_field() -> PasswordField:
@@ -50,7 +82,7 @@ def confirm_password_field() -> PasswordField:
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(NewPasswordRules, FlaskForm):
     full_name = StringField(
         "Full name",
         filters=[strip],
@@ -64,14 +96,6 @@ class RegisterForm(FlaskForm):
     confirm_password = confirm_password_field()
     submit = SubmitField("Create account")
 
-    def validate_password(self, field: PasswordField) -> None:
-        if (
-            self.email.data
-            and field.data
-            and field.data.strip().lower() == self.email.data.strip().lower()
-        ):
-            raise ValidationError("Password must not be your email address")
-
 
 class LoginForm(FlaskForm):
     email = email_field()
@@ -84,13 +108,13 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField("Send reset link")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(NewPasswordRules, FlaskForm):
     password = new_password_field("New password")
     confirm_password = confirm_password_field()
     submit = SubmitField("Save password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPasswordRules, FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Enter your current password")]
     )
@@ -159,3 +183,29 @@ class ConfirmForm(FlaskForm):
     """A form with only a button: its CSRF token protects a state-changing POST."""
 
     submit = SubmitField("Confirm")
+
+
+class SecurityCodeForm(FlaskForm):
+    code = StringField(
+        "Security code",
+        description="The 6-digit code your authenticator app shows for this account now",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter the 6-digit code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    submit = SubmitField("Continue")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        "Recovery code",
+        description="One of the codes you saved when you set up your app, like abcde-fghjk",
+        filters=[strip],
+        validators=[
+            InputRequired("Enter one of your recovery codes"),
+            Length(max=40, message="Recovery codes are 10 letters and numbers, like abcde-fghjk"),
+        ],
+    )
+    submit = SubmitField("Continue")

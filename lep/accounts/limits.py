@@ -62,7 +62,7 @@ def sign_in_limits(view):  # type: ignore[no-untyped-def]
 
 
 def _wait(seconds: float) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = max(1, round(seconds / 60))  # the window ends a second or so past its length
     if minutes < 60:
         return "1 minute" if minutes == 1 else f"{minutes} minutes"
     hours = math.ceil(minutes / 60)
@@ -78,8 +78,13 @@ def too_many(exc: RateLimitExceeded) -> ResponseReturnValue:
     if is_api_request() or current is None:
         return handle_http(exc)
     wait = _wait(current.reset_at - time.time())
-    for_account = getattr(exc.limit, "key_func", None) is account_key
-    return render_template("errors/429.html", status=429, wait=wait, for_account=for_account), 429
+    if getattr(exc.limit, "key_func", None) is account_key:
+        paused = "account"
+    elif getattr(exc.limit, "scope", None) == "second-factor":  # two_factor_views
+        paused = "code"
+    else:
+        paused = "connection"
+    return render_template("errors/429.html", status=429, wait=wait, paused=paused), 429
 
 
 @contextmanager

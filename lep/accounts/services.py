@@ -9,10 +9,16 @@ from lep import audit
 from lep.access import ROLES
 from lep.accounts.auth import hash_password, verify_password
 from lep.accounts.models import ApiToken, User
+from lep.accounts.passwords import password_problem
 from lep.accounts.tokens import NewApiToken, generate_api_token, make_link_token, read_link_token
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import (
+    could_deliver_now,
+    deliver_queued,
+    delivery_failed,
+    queue_email,
+)
 from lep.urls import external_url
 
 
@@ -33,6 +39,13 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def check_new_password(password: str, roles: set[str], full_name: str, email: str) -> None:
+    """Refuse a new password that breaks the rules (lep.accounts.passwords); forms check first."""
+    problem = password_problem(password, roles=roles, full_name=full_name, email=email)
+    if problem:
+        raise AccountError(problem, field="password")
+
+
 def register_applicant(full_name: str, email: str, password: str) -> User | None:
     """Create an applicant and send the confirmation link.
 
@@ -40,6 +53,7 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
     instead: the page looks the same either way, so nobody can probe who has an account.
     """
     email = normalise_email(email)
+    check_new_password(password, {"applicant"}, full_name, email)
     existing = find_user_by_email(email)
     if existing is not None:
         # The hash a new account costs, thrown away: the answer must not come sooner when the
@@ -119,19 +133,26 @@ def sign_out(user: User) -> None:
     db.session.commit()
 
 
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
+def request_password_reset(email: str) -> bool:
+    """Email a reset link if the account exists; say nothing either way.
+
+    False when the email could not be sent now (the mail server is unreachable), so the person
+    can be told to try again later. Without an account the answer is whether an email could
+    have been sent, so the two cases still look the same.
+    """
     user = find_user_by_email(email)
     if user is None or not user.active:
-        return
+        return could_deliver_now()
     link = external_url("accounts.reset_password", token=make_link_token(user, "reset"))
     msg = queue_email(user.email, "Reset your password", "reset_password", user=user, link=link)
     audit.record("user.password_reset_requested", "user", user.id, actor=user)
     db.session.commit()
     deliver_queued(msg)
+    return not delivery_failed(msg)
 
 
 def _set_password(user: User, password: str, action: str) -> None:
+    check_new_password(password, user.roles, user.full_name, user.email)
     user.password_hash = hash_password(password)
     user.session_version += 1  # every other session signs out
     if user.email_confirmed_at is None and action in {
@@ -275,6 +296,7 @@ def create_admin(full_name: str, email: str, password: str) -> User:
     user = find_user_by_email(email)
     if user is not None:
         raise AccountError("An account with this email address already exists", field="email")
+    check_new_password(password, {"admin"}, full_name, email)
     user = User(
         email=email,
         full_name=full_name.strip(),

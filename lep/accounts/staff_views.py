@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from lep.access import require_role
-from lep.accounts import forms, services
+from lep.accounts import forms, services, two_factor
 from lep.accounts.models import User, UserRole
 from lep.extensions import db
 
@@ -76,7 +76,12 @@ def user_detail(user_id: int) -> ResponseReturnValue:
             flash("Roles saved.", "success")
             return redirect(url_for("staff.user_detail", user_id=user.id))
     return render_template(
-        "admin/user.html", user=user, form=form, confirm_form=forms.ConfirmForm()
+        "admin/user.html",
+        user=user,
+        form=form,
+        confirm_form=forms.ConfirmForm(),
+        app_set_up=two_factor.is_enrolled(user),
+        app_required=two_factor.is_required(user),
     )
 
 
@@ -108,4 +113,23 @@ def resend_invite(user_id: int) -> ResponseReturnValue:
             flash(exc.message, "error")
         else:
             flash(f"Invitation sent again to {user.email}.", "success")
+    return redirect(url_for("staff.user_detail", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/reset-authenticator-app", methods=["POST"])
+@require_role("admin")
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    user = _get_user(user_id)
+    form = forms.ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.reset(user, current_user._get_current_object())
+        except two_factor.TwoFactorError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                f"Authenticator app reset. {user.full_name} has been signed out and will set up "
+                "a new app when they next sign in.",
+                "success",
+            )
     return redirect(url_for("staff.user_detail", user_id=user.id))

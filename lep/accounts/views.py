@@ -66,7 +66,10 @@ def login() -> ResponseReturnValue:
         else:
             session.clear()
             _sign_in(user)
-            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+            target = _safe_next(request.args.get("next")) or _home_for(user)
+            from lep.accounts.two_factor_views import second_step_url
+
+            return redirect(second_step_url(user, target) or target)
     return render_template(
         "accounts/login.html", form=form, next=_safe_next(request.args.get("next"))
     )
@@ -92,9 +95,15 @@ def register() -> ResponseReturnValue:
         return redirect(_home_for(current_user))
     form = forms.RegisterForm()
     if form.validate_on_submit():
-        with limits.answer_no_sooner_than_floor():
-            services.register_applicant(
-                form.full_name.data or "", form.email.data or "", form.password.data or ""
+        try:
+            with limits.answer_no_sooner_than_floor():
+                services.register_applicant(
+                    form.full_name.data or "", form.email.data or "", form.password.data or ""
+                )
+        except services.AccountError as exc:
+            getattr(form, exc.field or "password").errors = [exc.message]
+            return render_template(
+                "accounts/register.html", form=form, next=_safe_next(request.args.get("next"))
             )
         return render_template(
             "accounts/check_email.html",
@@ -140,8 +149,15 @@ def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
         with limits.answer_no_sooner_than_floor():
-            services.request_password_reset(form.email.data or "")
-        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+            sent = services.request_password_reset(form.email.data or "")
+        if sent:
+            return render_template(
+                "accounts/check_email.html", email=form.email.data, purpose="reset"
+            )
+        form.email.errors = [
+            *form.email.errors,
+            "We could not send the email just now. Try again in a few minutes",
+        ]
     return render_template("accounts/forgot_password.html", form=form)
 
 
@@ -152,7 +168,7 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
         return render_template(
             "accounts/link_problem.html", reason=exc.reason, purpose=purpose
         ), 400
-    form = forms.ResetPasswordForm()
+    form = forms.ResetPasswordForm(account=user)
     if form.validate_on_submit():
         try:
             if purpose == "invite":
@@ -163,6 +179,11 @@ def _set_password_page(token: str, purpose: str) -> ResponseReturnValue:
             return render_template(
                 "accounts/link_problem.html", reason=exc.reason, purpose=purpose
             ), 400
+        except services.AccountError as exc:
+            form.password.errors = [exc.message]
+            return render_template(
+                "accounts/set_password.html", form=form, purpose=purpose, user=user
+            )
         session.clear()
         _sign_in(user)
         flash("Your password has been saved.", "success")
@@ -185,19 +206,23 @@ def accept_invite(token: str) -> ResponseReturnValue:
 @bp.route("/account")
 @signed_in
 def account() -> ResponseReturnValue:
+    from lep.accounts import two_factor
+
     tokens = services.user_tokens(current_user) if current_user.is_staff else []
     return render_template(
         "accounts/account.html",
         tokens=tokens,
         token_form=forms.ApiTokenForm(),
         revoke_form=forms.ConfirmForm(),
+        app_credential=two_factor.credential(current_user),
+        recovery_codes_left=two_factor.recovery_codes_left(current_user),
     )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
 def change_password() -> ResponseReturnValue:
-    form = forms.ChangePasswordForm()
+    form = forms.ChangePasswordForm(account=current_user._get_current_object())
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -206,7 +231,7 @@ def change_password() -> ResponseReturnValue:
                 form.password.data or "",
             )
         except services.AccountError as exc:
-            form.current_password.errors = [exc.message]
+            getattr(form, exc.field or "current_password").errors = [exc.message]
         else:
             # The session version moved on: sign this session in again so it stays.
             _sign_in(current_user._get_current_object())

@@ -1,15 +1,24 @@
 """The fairness report: how each group passes through recruitment, stage by stage.
 
 For each equality question and each stage (applied, shortlisted, interviewed, offered, appointed),
-how many applications from each group reached it, with counts under 5 hidden as in
-`reporting` (and a second count hidden beside a lone hidden one, since each stage's total is
-known). A stage is worked out from the records, not from where the application is now:
+how many applications from each group reached it. A stage is worked out from the records, not
+from where the application is now, and counts the applications that reached it or any later
+stage, so every stage holds only applications that are in the stage before (an offer made without
+an interview counts as interviewed too; the page says so):
 
 - applied: sent (not a draft);
-- shortlisted: a decision to shortlist, or a later stage (or selected in a lottery);
-- interviewed: invited to interview;
-- offered: an offer was made (whatever became of it);
+- shortlisted: a decision to shortlist (or selected in a lottery), or a later stage;
+- interviewed: invited to interview, or a later stage;
+- offered: an offer was made (whatever became of it), or appointed;
 - appointed: appointed to the role.
+
+Counts under 5 are hidden as in `reporting`, and so is a second count beside a lone hidden one
+(each stage's total is shown). Because a group's counts can only fall from stage to stage, a
+shown count also bounds the hidden ones in its row, so the page is then checked as a reader
+would work it: from the totals and the shown counts, each hidden count's least and most
+(`bounds`). While any hidden count is pinned to one value, one more count beside it is hidden.
+A hidden count reads "hidden", never a number or "fewer than 5" (it may be a large count hidden
+beside a small one).
 
 The pass-through rate of a group at a stage is, of its applications that reached the previous
 stage, the share that reached this one. It is worked out only where both counts are 5 or more
@@ -17,13 +26,11 @@ stage, the share that reached this one. It is worked out only where both counts 
 is under four fifths of the highest group's rate at that stage (the "four-fifths rule" of
 adverse impact). "Prefer not to say" and "Not answered" are shown but are not groups to compare.
 
-A group where fewer than 5 of 5 or more went on has no rate, but it may still be the clearest
-concern of all (2 of 40, say). It is flagged as "fewer than 5 of N went on" when N, the count at
-the previous stage, is shown and is 5 or more, and even the most that can have gone on, from what
-the page shows, is under four fifths of the highest group's rate. That most is 0 where the page
-shows 0; for a hidden count, no more than N and no more than the stage's total less the counts
-shown (a hidden count may be a larger one hidden beside a small one, so 4 is not safe). The
-decision uses only what the page shows, so a flag tells nobody more than the page does.
+A group with a hidden count or a 0 has no rate, but it may still be the clearest concern of all
+(2 of 40, say). It is flagged as "at most M of N went on" (or "0 of N") when N, the count at the
+previous stage, is shown and is 5 or more, and even M, the most that can have gone on from what
+the page shows (`bounds`), is under four fifths of the highest group's rate. The decision uses
+only what the page shows, so a flag tells nobody more than the page does.
 Only counts and rates leave this module; no person's answers do.
 """
 
@@ -37,7 +44,7 @@ from sqlalchemy import case, exists, func, or_, select
 
 from lep.applications.models import Application
 from lep.equality.models import PREFER_NOT, QUESTIONS, EqualityResponse
-from lep.equality.reporting import FEWER_THAN, NOT_ANSWERED, THRESHOLD, answer_labels, suppress
+from lep.equality.reporting import HIDDEN, NOT_ANSWERED, THRESHOLD, answer_labels
 from lep.extensions import db
 from lep.partners.models import Appointment
 from lep.shortlisting.models import Decision, Interview, Offer
@@ -71,7 +78,7 @@ class StageCell:
 
     @property
     def text(self) -> str:
-        return FEWER_THAN if self.count is None else f"{self.count:,}"
+        return HIDDEN if self.count is None else f"{self.count:,}"
 
     @property
     def rate_text(self) -> str:
@@ -83,6 +90,9 @@ class Stage:
     key: str
     label: str
     total: int
+    # Counted here because they reached a later stage, with no record of this one (an offer
+    # made without an interview, say).
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,16 +110,17 @@ class Flag:
     question: str
     group: str
     stage: str
-    rate: Fraction | None  # None: fewer than 5 went on, so no rate is shown
+    rate: Fraction | None  # None: hidden or 0 at this stage, so no rate is shown
     highest_group: str
     highest_rate: Fraction
     of: int | None = None  # with no rate: how many were at the previous stage (shown there)
+    most: int = 0  # with no rate: the most that can have gone on, from what the page shows
     none_went_on: bool = False  # with no rate: the page shows 0 at this stage
 
     @property
     def text(self) -> str:
         if self.rate is None:
-            few = "0" if self.none_went_on else f"fewer than {THRESHOLD}"
+            few = "0" if self.none_went_on else f"at most {self.most:,}"
             went = f"{few} of {self.of or 0:,} went on to {self.stage.lower()}"
         else:
             went = f"{percent(self.rate)}% passed to {self.stage.lower()}"
@@ -124,6 +135,7 @@ class QuestionFairness:
     question: str
     rows: tuple[GroupRow, ...]
     flags: tuple[Flag, ...]
+    stages: tuple[Stage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,9 +152,15 @@ class FairnessReport:
     def flags(self) -> list[Flag]:
         return [flag for q in self.questions for flag in q.flags]
 
+    @property
+    def skipped(self) -> list[Stage]:
+        """Stages that count applications with no record of them (see `Stage.skipped`)."""
+        return [stage for stage in self.stages if stage.skipped]
+
 
 def _flag_columns() -> list[Any]:
-    """Per application: 1 if it reached each stage after "applied", else 0."""
+    """Per application: 1 if its records show each stage after "applied", else 0 (before
+    `_reached` counts a later stage as passing through the earlier ones)."""
     app_id = Application.id
     interviewed = exists().where(Interview.application_id == app_id)
     offered = exists().where(Offer.application_id == app_id)
@@ -153,20 +171,21 @@ def _flag_columns() -> list[Any]:
     )
     shortlisted = or_(
         exists().where(Decision.application_id == app_id, Decision.outcome == "shortlisted"),
-        interviewed,
-        offered,
         Application.status.in_(PAST_SHORTLISTING),
     )
     return [
         case((shortlisted, 1), else_=0).label("shortlisted"),
         case((interviewed, 1), else_=0).label("interviewed"),
-        case((or_(offered, appointed), 1), else_=0).label("offered"),
+        case((offered, 1), else_=0).label("offered"),
         case((appointed, 1), else_=0).label("appointed"),
     ]
 
 
-def _rows(role_id: int | None, key: str) -> list[tuple[str, tuple[int, ...], int]]:
-    """(answer, reached flags for every stage, how many applications), for one question."""
+Row = tuple[str, tuple[int, ...], int]
+
+
+def _rows(role_id: int | None, key: str) -> list[Row]:
+    """(answer, recorded flags for every stage, how many applications), for one question."""
     flags = _flag_columns()
     base = (
         select(Application.id, getattr(EqualityResponse, key).label("answer"), *flags)
@@ -185,67 +204,145 @@ def _rows(role_id: int | None, key: str) -> list[tuple[str, tuple[int, ...], int
     ).all()
     labels = answer_labels(key)
     rows = []
-    for answer, *reached, count in result:
+    for answer, *recorded, count in result:
         group = answer if answer in labels and answer != NOT_ANSWERED else NOT_ANSWERED
-        rows.append((group, (1, *(int(r) for r in reached)), int(count)))
+        rows.append((group, (1, *(int(r) for r in recorded)), int(count)))
     return rows
 
 
-def _few_went_on(
-    group: str,
-    stage: str,
-    previous: str,
-    reached: dict[tuple[str, str], int],
-    passed: dict[tuple[str, str], int],
-    hidden: set[tuple[str, str]],
-) -> tuple[int, int] | None:
-    """Where the page can say "fewer than 5 of N went on" for this group at this stage: (N, the
-    most that can have gone on, from what the page shows). None where it cannot.
-
-    N, the count at the previous stage, must be shown and be 5 or more. A count hidden at this
-    stage is taken at the page's word, whatever it really is: asking whether it is really under
-    5 would tell the reader which hidden counts are not. Its most is what the page gives away
-    anyway: no more than N, and no more than the stage's total less the counts shown."""
-    of = reached[(group, previous)]
-    if (group, previous) in hidden or of < THRESHOLD:
-        return None
-    if (group, stage) in hidden:
-        shown = sum(n for (g, s), n in reached.items() if s == stage and (g, s) not in hidden)
-        total = sum(n for (g, s), n in reached.items() if s == stage)
-        return of, min(of, total - shown)
-    if passed[(group, stage)] < THRESHOLD:
-        # Shown here (0, or 5 or more who mostly came another way): no rate already tells the
-        # reader that fewer than 5 went on from the previous stage.
-        return of, 0 if reached[(group, stage)] == 0 else THRESHOLD - 1
-    return None
+def _reached(recorded: tuple[int, ...]) -> tuple[int, ...]:
+    """A stage is reached if the records show it or any later one."""
+    return tuple(int(any(recorded[i:])) for i in range(len(recorded)))
 
 
-def _question(role_id: int | None, key: str) -> tuple[QuestionFairness, dict[str, int]]:
+Cell = tuple[str, str]
+
+
+def bounds(
+    counts: dict[Cell, int],
+    hidden: set[Cell],
+    columns: list[list[Cell]],
+    chains: list[list[Cell]],
+) -> dict[Cell, tuple[int, int]]:
+    """What a reader can work out about each hidden count from the page: its least and most.
+
+    The page shows each column's total and the counts not hidden; along each chain (a group's
+    row) counts never rise. Those facts are applied in turn until nothing tightens."""
+    column_of = {cell: i for i, column in enumerate(columns) for cell in column}
+    totals = [sum(counts[cell] for cell in column) for column in columns]
+    low = dict.fromkeys(hidden, 0)
+    high = {cell: totals[column_of[cell]] for cell in hidden}
+
+    def least(cell: Cell) -> int:
+        return low[cell] if cell in hidden else counts[cell]
+
+    def most(cell: Cell) -> int:
+        return high[cell] if cell in hidden else counts[cell]
+
+    changed = True
+    while changed:
+        changed = False
+        for chain in chains:
+            for i, cell in enumerate(chain):
+                if cell not in hidden:
+                    continue
+                hi = min([high[cell], *(most(c) for c in chain[:i])])
+                lo = max([low[cell], *(least(c) for c in chain[i + 1 :])])
+                if (lo, hi) != (low[cell], high[cell]):
+                    low[cell], high[cell], changed = lo, hi, True
+        for column, total in zip(columns, totals, strict=True):
+            covered = [cell for cell in column if cell in hidden]
+            if not covered:
+                continue
+            rest = total - sum(counts[cell] for cell in column if cell not in hidden)
+            for cell in covered:
+                others = [c for c in covered if c != cell]
+                lo = max(low[cell], rest - sum(high[c] for c in others))
+                hi = min(high[cell], rest - sum(low[c] for c in others))
+                if (lo, hi) != (low[cell], high[cell]):
+                    low[cell], high[cell], changed = lo, hi, True
+    return {cell: (low[cell], high[cell]) for cell in hidden}
+
+
+def _suppress(
+    counts: dict[Cell, int], columns: list[list[Cell]], chains: list[list[Cell]]
+) -> tuple[set[Cell], dict[Cell, tuple[int, int]]]:
+    """Every count from 1 to 4 is hidden; then, while the page pins a hidden one to its value,
+    more counts beside it are hidden. (A lone hidden count in a column is always pinned by the
+    column's total, so this is `reporting.suppress`'s neighbour rule, with rows taken into
+    account and the neighbour chosen so that it does protect.)
+
+    The counts hidden next are a shown count in a pinned one's column or row, together with the
+    shown counts just before it in its row that are the same (a 0 after a shown 0 would still
+    read as 0). Of those choices, the one that leaves the fewest pinned, then hides the fewest
+    and smallest counts, is taken."""
+    hidden = {cell for cell, count in counts.items() if 0 < count < THRESHOLD}
+    order = {cell: i for i, cell in enumerate(c for column in columns for c in column)}
+    column_of = {cell: column for column in columns for cell in column}
+    chain_of = {cell: chain for chain in chains for cell in chain}
+
+    def with_run(cell: Cell) -> set[Cell]:
+        chain = chain_of[cell]
+        run = {cell}
+        for before in reversed(chain[: chain.index(cell)]):
+            if before in hidden or counts[before] != counts[cell]:
+                break
+            run.add(before)
+        return run
+
+    def pinned(known: dict[Cell, tuple[int, int]]) -> list[Cell]:
+        # A small count the page pins to one value. A larger count or a 0 worked out is no
+        # harm: either would be shown anyway.
+        return sorted(
+            (c for c, (lo, hi) in known.items() if lo == hi and 0 < counts[c] < THRESHOLD),
+            key=order.__getitem__,
+        )
+
+    def score(run: set[Cell], hidden: set[Cell]) -> tuple[int, ...]:
+        still = len(pinned(bounds(counts, hidden | run, columns, chains)))
+        return (still, len(run), sum(counts[c] for c in run), min(order[c] for c in run))
+
+    while True:
+        known = bounds(counts, hidden, columns, chains)
+        exposed = pinned(known)
+        around = {c for cell in exposed for c in (*column_of[cell], *chain_of[cell])}
+        candidates = sorted(around - hidden, key=order.__getitem__)
+        if not candidates:  # nothing pinned, or nothing left to hide around it
+            return hidden, known
+
+        scored = [(score(run, hidden), run) for run in map(with_run, candidates)]
+        hidden |= min(scored, key=lambda choice: choice[0])[1]
+
+
+def question_fairness(key: str, rows: list[Row]) -> QuestionFairness:
+    """One question's table and flags, from (answer, recorded stages, how many) rows."""
     question, _ = QUESTIONS[key]
     labels = answer_labels(key)
     groups = list(labels)
-    reached: dict[tuple[str, str], int] = {(g, s): 0 for g in groups for s in STAGE_KEYS}
-    # Of a group's applications at the previous stage, how many reached this one too.
-    passed: dict[tuple[str, str], int] = dict(reached)
-    for group, marks, count in _rows(role_id, key):
+    reached: dict[Cell, int] = {(g, s): 0 for g in groups for s in STAGE_KEYS}
+    skipped = dict.fromkeys(STAGE_KEYS, 0)
+    for group, recorded, count in rows:
+        marks = _reached(recorded)
         for i, stage in enumerate(STAGE_KEYS):
             if marks[i]:
                 reached[(group, stage)] += count
-                if i == 0 or marks[i - 1]:
-                    passed[(group, stage)] += count
+                if not recorded[i]:
+                    skipped[stage] += count
     totals = {s: sum(reached[(g, s)] for g in groups) for s in STAGE_KEYS}
-    hidden = suppress(reached, [[(g, s) for g in groups] for s in STAGE_KEYS])
+    columns = [[(g, s) for g in groups] for s in STAGE_KEYS]
+    chains = [[(g, s) for s in STAGE_KEYS] for g in groups]
+    hidden, known = _suppress(reached, columns, chains)
 
-    rates: dict[tuple[str, str], Fraction] = {}
+    rates: dict[Cell, Fraction] = {}
     for i, stage in enumerate(STAGE_KEYS[1:], start=1):
         previous = STAGE_KEYS[i - 1]
         for g in groups:
             shown = (g, stage) not in hidden and (g, previous) not in hidden
-            base, through = reached[(g, previous)], passed[(g, stage)]
+            base, through = reached[(g, previous)], reached[(g, stage)]
             if shown and base >= THRESHOLD and through >= THRESHOLD:
                 rates[(g, stage)] = Fraction(through, base)
 
-    flagged: set[tuple[str, str]] = set()
+    flagged: set[Cell] = set()
     flags: list[Flag] = []
     for i, stage in enumerate(STAGE_KEYS[1:], start=1):
         previous = STAGE_KEYS[i - 1]
@@ -260,16 +357,18 @@ def _question(role_id: int | None, key: str) -> tuple[QuestionFairness, dict[str
             if g in NOT_COMPARED:
                 continue
             rate = compared.get(g)
-            of, shown_zero = None, False
+            of, most, shown_zero = None, 0, False
             if rate is None:
-                few = _few_went_on(g, stage, previous, reached, passed, hidden)
-                if few is None:
+                # No rate: flagged only where the count before is shown and 5 or more, and even
+                # the most that can have gone on, from what the page shows, is under four fifths.
+                of = reached[(g, previous)]
+                if (g, previous) in hidden or of < THRESHOLD:
                     continue
-                of, most = few
-                # Flagged only if even the most that can have gone on is under four fifths.
+                cell = (g, stage)
+                most = known[cell][1] if cell in hidden else reached[cell]
                 if Fraction(most, of) >= FOUR_FIFTHS * top:
                     continue
-                shown_zero = (g, stage) not in hidden and reached[(g, stage)] == 0
+                shown_zero = cell not in hidden and reached[cell] == 0
             elif rate >= FOUR_FIFTHS * top:
                 continue
             flagged.add((g, stage))
@@ -282,11 +381,12 @@ def _question(role_id: int | None, key: str) -> tuple[QuestionFairness, dict[str
                     highest_group=labels[top_group],
                     highest_rate=top,
                     of=of,
+                    most=most,
                     none_went_on=shown_zero,
                 )
             )
 
-    rows = tuple(
+    table = tuple(
         GroupRow(
             key=g,
             label=labels[g],
@@ -302,15 +402,11 @@ def _question(role_id: int | None, key: str) -> tuple[QuestionFairness, dict[str
         )
         for g in groups
     )
-    return QuestionFairness(key, question, rows, tuple(flags)), totals
+    stages = tuple(Stage(s, STAGES[s], totals[s], skipped[s]) for s in STAGE_KEYS)
+    return QuestionFairness(key, question, table, tuple(flags), stages)
 
 
 def fairness_report(role_id: int | None = None) -> FairnessReport:
     """For one role, or (role_id None) every role together."""
-    questions = []
-    totals: dict[str, int] = dict.fromkeys(STAGE_KEYS, 0)
-    for key in QUESTIONS:
-        report, totals = _question(role_id, key)
-        questions.append(report)
-    stages = tuple(Stage(s, STAGES[s], totals[s]) for s in STAGE_KEYS)
-    return FairnessReport(role_id=role_id, stages=stages, questions=tuple(questions))
+    questions = [question_fairness(key, _rows(role_id, key)) for key in QUESTIONS]
+    return FairnessReport(role_id=role_id, stages=questions[0].stages, questions=tuple(questions))

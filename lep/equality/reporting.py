@@ -1,8 +1,9 @@
 """The only reader of equality monitoring answers.
 
-HR sees counts per role and per stage, never a person: any count from 1 to 4 is shown as
-"fewer than 5", and more cells are hidden where a total or another count would let someone work a
-hidden one back out. A person sees their own answers in their data download.
+HR sees counts per role and per stage, never a person: any count from 1 to 4 is hidden, and more
+cells are hidden where a total or another count would let someone work a hidden one back out. A
+hidden cell reads "hidden", never "fewer than 5": it may be a large count hidden beside a small
+one. A person sees their own answers in their data download.
 
 Small-number suppression, kept simple and safe:
 - every count from 1 to 4 is hidden (primary suppression);
@@ -11,7 +12,7 @@ Small-number suppression, kept simple and safe:
 - each answer's count for "all applicants" is the sum of its counts at each status, so the same
   rule applies along each answer's row;
 - this repeats until nothing more changes.
-A hidden count never leaves this module: the page gets the words "fewer than 5" only.
+A hidden count never leaves this module: the page gets the word "hidden" only.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from lep.equality.models import PREFER_NOT, QUESTIONS, EqualityResponse
 from lep.extensions import db
 
 THRESHOLD = 5
-FEWER_THAN = "fewer than 5"
+HIDDEN = "hidden"
 ALL = "all"
 NOT_ANSWERED = "not_answered"
 
@@ -60,7 +61,7 @@ class Cell:
 
     @property
     def text(self) -> str:
-        return FEWER_THAN if self.count is None else f"{self.count:,}"
+        return HIDDEN if self.count is None else f"{self.count:,}"
 
     @property
     def hidden(self) -> bool:

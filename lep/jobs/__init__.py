@@ -23,8 +23,19 @@ log = logging.getLogger(__name__)
 REDIS_TIMEOUT = 5
 
 
+class QueueUnavailable(RuntimeError):
+    """The job queue cannot take a job now (Redis unreachable): nothing was queued.
+
+    Callers that must not commit work without a job to run it check `ensure_available()` first;
+    callers whose work is already committed either run the job here (`enqueue(..., fallback=True)`)
+    or leave it for a command that picks up what is waiting.
+    """
+
+
 class JobQueue(Protocol):
     def enqueue(self, path: str, *args: Any) -> None: ...
+
+    def ping(self) -> None: ...
 
 
 def resolve(path: str) -> Any:
@@ -40,6 +51,9 @@ class InlineQueue:
     def enqueue(self, path: str, *args: Any) -> None:
         resolve(path)(*args)
 
+    def ping(self) -> None:
+        """Always available: jobs run here."""
+
 
 class RQQueue:
     """Puts the job on a Redis queue for `flask lep worker`."""
@@ -54,8 +68,21 @@ class RQQueue:
         self.queue: Queue = Queue(name, connection=connection)
 
     def enqueue(self, path: str, *args: Any) -> None:
+        from redis.exceptions import RedisError
+
         resolve(path)  # a typo fails here, in the caller, not later in the worker
-        self.queue.enqueue("lep.jobs.run_in_app", path, *args)
+        try:
+            self.queue.enqueue("lep.jobs.run_in_app", path, *args)
+        except RedisError as exc:
+            raise QueueUnavailable(f"the job queue (Redis) cannot take {path}: {exc}") from exc
+
+    def ping(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            self.queue.connection.ping()
+        except RedisError as exc:
+            raise QueueUnavailable(f"the job queue (Redis) is unreachable: {exc}") from exc
 
 
 _worker_app: Flask | None = None
@@ -115,5 +142,20 @@ def get_queue() -> JobQueue:
     return queue
 
 
-def enqueue(path: str, *args: Any) -> None:
-    get_queue().enqueue(path, *args)
+def ensure_available() -> None:
+    """Raise QueueUnavailable unless the queue can take a job now. Call it before committing a
+    state that needs a job to move on (a run marked "sending"), so nothing is left waiting for a
+    job that was never queued."""
+    get_queue().ping()
+
+
+def enqueue(path: str, *args: Any, fallback: bool = False) -> None:
+    """Queue a job. If the queue cannot take it, raise QueueUnavailable; with fallback=True, run
+    the job here instead (logged), for work that is committed and must still happen."""
+    try:
+        get_queue().enqueue(path, *args)
+    except QueueUnavailable:
+        if not fallback:
+            raise
+        log.warning("job queue unreachable: running %s in this process", path, exc_info=True)
+        resolve(path)(*args)

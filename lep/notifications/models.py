@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lep.db import TimestampMixin, UTCDateTime
@@ -20,9 +20,16 @@ class OutboxMessage(TimestampMixin, db.Model):  # type: ignore[name-defined,misc
     body_text: Mapped[str] = mapped_column(Text)
     template: Mapped[str] = mapped_column(String(100))
     provider: Mapped[str] = mapped_column(String(20))
-    # queued -> sent (handed to SMTP, or stored by the outbox provider) | failed (last_error);
-    # failed -> sent | failed when delivered again. attempts counts every try.
+    # queued -> sending (claimed by one delivery, claimed_at) -> sent (handed to SMTP, or stored
+    # by the outbox provider) | retrying (next_attempt_at, with backoff) | failed (tried
+    # MAIL_MAX_ATTEMPTS times, or cannot be sent at all). A claim never finished (the process
+    # died mid-send) becomes held: it may have gone, so only an admin's "Try again" sends it.
+    # attempts counts every try; last_error says why the last one failed.
     status: Mapped[str] = mapped_column(String(20), default="queued")
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_outbox_message_status_next_attempt", "status", "next_attempt_at"),)

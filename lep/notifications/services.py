@@ -1,18 +1,24 @@
 """send_email(): render a message, store it in the outbox, and deliver it through a job.
 
-Delivery is at least once and never raises into the caller: a message is "queued" until a
-provider takes it ("sent") or refuses it ("failed", with last_error). A failed message is tried
-again by delivering it again; a sent one is never sent twice. Every attempt is counted.
+Delivery never raises into the caller and never sends one message twice: each delivery first
+claims the row with one guarded UPDATE (queued or retrying -> sending, row count checked), so
+two deliveries of one message (a duplicated job, a retry racing the worker, two cron runs) send
+it once. A refused message is tried again with backoff (`retry_due`, `flask lep send-emails`
+from cron) up to MAIL_MAX_ATTEMPTS times, then it is "failed". A claim that never finished (the
+process died while sending) is "held": it may have gone, so only an admin's "Try again"
+(`try_again`, audited) sends it again. Every attempt is counted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import inspect, select
+from sqlalchemy import and_, func, inspect, or_, select, update
 
-from lep import jobs
+from lep import audit, jobs
 from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
@@ -93,8 +99,8 @@ def _record_all_now(messages: tuple[OutboxMessage, ...]) -> bool:
             )
         )
     for message in fresh:
-        if message.status == "sent":
-            continue
+        if message.status not in CLAIMABLE:
+            continue  # sent, or another delivery holds it
         message.attempts += 1
         message.provider = provider.name
         provider.send(
@@ -126,26 +132,70 @@ def message_id_header(message: OutboxMessage, sender: str) -> str:
     return f"<lep-{message.id}@{sender_domain(sender)}>"
 
 
+# The states a delivery may claim a message from, and where a try may end.
+CLAIMABLE = ("queued", "retrying")
+# Shown to admins with "Try again" (lep/notifications/admin_views.py).
+NEEDS_ATTENTION = ("retrying", "failed", "held")
+HELD_ERROR = "Delivery stopped part-way, so it may have been sent. Check before trying again."
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the attempts-th failed try: 1 minute, 5, 25, about 2 hours, then at
+    most 6 hours."""
+    return dt.timedelta(seconds=min(60 * 5 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _claim(message_id: int, now: dt.datetime) -> bool:
+    """One guarded UPDATE: only one delivery may hold a message (committed before sending)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(CLAIMABLE))
+        .values(
+            status="sending",
+            claimed_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _finish(message_id: int, claimed_at: dt.datetime, **values: object) -> None:
+    """End this delivery's claim (and only this one's)."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.claimed_at == claimed_at,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def deliver(message_id: int) -> None:
     """Job: send one stored message through the configured provider.
 
-    Safe to run more than once: the row is locked while it is sent (PostgreSQL), so two
-    deliveries of one message send it once. Failures are recorded on the row and logged.
+    Safe to run more than once and at once from two places: the guarded claim lets one delivery
+    send it. A refusal is recorded on the row and logged, and the message waits for its next try
+    (or is failed after MAIL_MAX_ATTEMPTS).
     """
-    message = db.session.get(
-        OutboxMessage, message_id, populate_existing=True, with_for_update=True
-    )
-    if message is None:
-        log.warning("email %s: no such message, nothing to deliver", message_id)
-        return
-    if message.status == "sent":
-        db.session.commit()  # ends the transaction and releases the row lock
-        return  # already sent: a retried job must not send twice
-    message.attempts += 1
+    now = utcnow()
+    if not _claim(message_id, now):
+        db.session.commit()
+        if db.session.get(OutboxMessage, message_id) is None:
+            log.warning("email %s: no such message, nothing to deliver", message_id)
+        return  # already sent, being sent, held or failed: a retried job must not send twice
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message is not None
+    to, attempts = message.to_address, message.attempts
     sender = current_app.config["MAIL_FROM"]
     try:
         provider = provider_for(current_app)
-        message.provider = provider.name
         provider.send(
             Email(
                 to=message.to_address,
@@ -156,20 +206,138 @@ def deliver(message_id: int) -> None:
             )
         )
     except EmailError as exc:
-        _failed(message, str(exc))
-        log.warning("email %s to %s failed: %s", message.id, message.to_address, exc)
+        _failed(message_id, now, attempts, str(exc), permanent=exc.permanent)
+        log.warning("email %s to %s failed (attempt %s): %s", message_id, to, attempts, exc)
         return
     except Exception as exc:  # a bug or bad configuration: record it, do not break the caller
-        _failed(message, f"{type(exc).__name__}: {exc}")
-        log.exception("email %s to %s failed unexpectedly", message.id, message.to_address)
+        _failed(message_id, now, attempts, f"{type(exc).__name__}: {exc}")
+        log.exception("email %s to %s failed unexpectedly", message_id, to)
         return
-    message.status = "sent"
-    message.sent_at = utcnow()
-    message.last_error = None
-    db.session.commit()
+    _finish(
+        message_id, now, status="sent", sent_at=utcnow(), last_error=None, provider=provider.name
+    )
 
 
-def _failed(message: OutboxMessage, error: str) -> None:
-    message.status = "failed"
-    message.last_error = error[:2000]
+def _failed(
+    message_id: int, claimed_at: dt.datetime, attempts: int, error: str, permanent: bool = False
+) -> None:
+    db.session.rollback()
+    if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        values: dict[str, object] = {"status": "failed", "next_attempt_at": None}
+    else:
+        values = {"status": "retrying", "next_attempt_at": utcnow() + backoff(attempts)}
+    _finish(message_id, claimed_at, last_error=error[:2000], **values)
+
+
+def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """For cron (`flask lep send-emails`): try again the messages whose next try is due, and
+    deliver queued ones whose job never ran (lost with Redis); mark claims older than
+    MAIL_CLAIM_TIMEOUT_SECONDS held. Returns counts by what happened."""
+    now = now or utcnow()
+    stale = now - dt.timedelta(seconds=current_app.config["MAIL_CLAIM_TIMEOUT_SECONDS"])
+    held = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < stale)
+        .values(status="held", last_error=HELD_ERROR)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
     db.session.commit()
+    due = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            or_(
+                and_(OutboxMessage.status == "retrying", OutboxMessage.next_attempt_at <= now),
+                and_(OutboxMessage.status == "queued", OutboxMessage.created_at < stale),
+            )
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    for message_id in due:
+        deliver(message_id)
+    statuses = (
+        dict(
+            db.session.execute(
+                select(OutboxMessage.status, func.count())
+                .where(OutboxMessage.id.in_(due))
+                .group_by(OutboxMessage.status)
+            ).all()
+        )
+        if due
+        else {}
+    )
+    db.session.commit()
+    return {
+        "tried": len(due),
+        "sent": int(statuses.get("sent", 0)),
+        "waiting": int(statuses.get("retrying", 0)),
+        "failed": int(statuses.get("failed", 0)),
+        "held": int(held),
+    }
+
+
+def needing_attention(limit: int = 200) -> list[OutboxMessage]:
+    """Messages an admin should see: waiting for another try, failed, or held."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_(NEEDS_ATTENTION))
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+class NotRetryable(Exception):
+    """The message is not waiting, failed or held (it was sent, or is being sent)."""
+
+
+def try_again(message_id: int, by: Any) -> None:
+    """An admin's "Try again": back to queued with one guarded UPDATE (audited), then delivered.
+
+    Two admins pressing at once queue it once; a message sent meanwhile is refused.
+    """
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotRetryable("There is no such email")
+    before = message.status
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(NEEDS_ATTENTION))
+        .values(status="queued", next_attempt_at=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        db.session.rollback()
+        raise NotRetryable("This email is no longer waiting: it has been sent or is being sent")
+    audit.record(
+        "email.try_again",
+        "outbox_message",
+        message_id,
+        before={"status": before, "attempts": message.attempts},
+        after={"status": "queued", "to": message.to_address, "subject": message.subject},
+        actor=by,
+    )
+    db.session.commit()
+    deliver_queued(message)
+
+
+def delivery_failed(message: OutboxMessage) -> bool:
+    """After deliver_queued: did this message's delivery fail (so the person should be told to
+    try again later)? False while it waits on the queue or is being sent."""
+    status = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message.id))
+    return status in NEEDS_ATTENTION
+
+
+def could_deliver_now() -> bool:
+    """Would a message sent now be handed on? For answers that must not differ between an
+    address with an account and one without (the password reset page): with jobs on a queue
+    the message would wait there; in-process, ask the provider whether it can be reached."""
+    try:
+        if not isinstance(jobs.get_queue(), jobs.InlineQueue):
+            return True
+        provider_for(current_app).check()
+    except Exception:
+        return False
+    return True

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,6 +90,13 @@ class PaymentRun(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     sending_started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The second-approval threshold in force when the run was built (None: built before it was
+    # kept). A later change of PAYMENT_RUN_APPROVAL_OVER_PENCE does not change what a run says.
+    approval_over_pence: Mapped[int | None] = mapped_column()
+    # While sending: who may send it (a token per sender) and until when (renewed as it goes).
+    # A run sending with no lease, or a lapsed one, has stopped and can be resumed (runs.py).
+    sender: Mapped[str | None] = mapped_column(String(64))
+    sender_lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     payments: Mapped[list[Payment]] = relationship(
@@ -136,10 +144,28 @@ class Payment(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
 
 
 class PaymentItem(db.Model):  # type: ignore[name-defined,misc]
-    """What a payment pays for: an approved claim, or an approved fee."""
+    """What a payment pays for: an approved claim, or an approved fee.
+
+    An item is live until its payment fails or its run is cancelled (`released_at` is then set,
+    and the claim or fee can go in a later run). The database holds each claim and each fee in
+    at most one live item, so no two runs can pay the same thing, however they race."""
 
     __tablename__ = "payment_item"
     __table_args__ = (
+        Index(
+            "uq_payment_item_live_claim",
+            "claim_id",
+            unique=True,
+            postgresql_where=text("claim_id IS NOT NULL AND released_at IS NULL"),
+            sqlite_where=text("claim_id IS NOT NULL AND released_at IS NULL"),
+        ),
+        Index(
+            "uq_payment_item_live_fee",
+            "involvement_id",
+            unique=True,
+            postgresql_where=text("involvement_id IS NOT NULL AND released_at IS NULL"),
+            sqlite_where=text("involvement_id IS NOT NULL AND released_at IS NULL"),
+        ),
         CheckConstraint(
             "(claim_id IS NOT NULL AND involvement_id IS NULL) OR "
             "(claim_id IS NULL AND involvement_id IS NOT NULL)",
@@ -156,6 +182,7 @@ class PaymentItem(db.Model):  # type: ignore[name-defined,misc]
     involvement_id: Mapped[int | None] = mapped_column(ForeignKey("involvement.id"), index=True)
     amount_pence: Mapped[int] = mapped_column()
     description: Mapped[str] = mapped_column(Text, default="")
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     payment: Mapped[Payment] = relationship(back_populates="items")
     claim: Mapped[Claim | None] = relationship()

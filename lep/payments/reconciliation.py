@@ -9,6 +9,8 @@ CSV can never disagree:
 - a payment sent more than PAYMENT_CONFIRMATION_DAYS days ago (default 5) and still not confirmed
   as paid;
 - a failed payment some of whose claims or fees were not picked up again by a later payment;
+- a payment for a claim or fee that another live payment (not failed, in a run not cancelled)
+  also pays for: the same thing paid twice;
 - a provider event for a payment we do not know;
 - a provider event whose amount differs from its payment's (or, for a payout, from the payments
   it should pay).
@@ -166,8 +168,46 @@ def failed_not_picked_up() -> ColumnElement[bool]:
     return and_(Payment.status == "failed", items_not_picked_up() > 0)
 
 
+def _live(payment: Any, run: Any) -> ColumnElement[bool]:
+    """SQL: the payment stands (not failed, in a run not cancelled), whatever its items say."""
+    return and_(payment.status != "failed", run.status != "cancelled")
+
+
+def in_two_live_payments() -> ColumnElement[bool]:
+    """SQL: the payment stands, and a claim or fee of it is also in another payment that stands.
+
+    Read from payment and run statuses, not from payment_item.released_at (which the database's
+    one-live-payment index is built on), so this checks that index rather than trusting it."""
+    item = aliased(PaymentItem)
+    other_item = aliased(PaymentItem)
+    other = aliased(Payment)
+    other_run = aliased(PaymentRun)
+    this_run = aliased(PaymentRun)
+    doubled = (
+        exists()
+        .where(
+            item.payment_id == Payment.id,
+            other_item.payment_id == other.id,
+            other.run_id == other_run.id,
+            other.id != Payment.id,
+            _live(other, other_run),
+            or_(
+                other_item.claim_id == item.claim_id,
+                other_item.involvement_id == item.involvement_id,
+            ),
+        )
+        .correlate(Payment)
+    )
+    stands = (
+        exists()
+        .where(this_run.id == Payment.run_id, this_run.status != "cancelled")
+        .correlate(Payment)
+    )
+    return and_(Payment.status != "failed", stands, doubled)
+
+
 def payment_mismatch(now: dt.datetime, days: int) -> ColumnElement[bool]:
-    return or_(not_confirmed(now, days), failed_not_picked_up())
+    return or_(not_confirmed(now, days), failed_not_picked_up(), in_two_live_payments())
 
 
 def unknown_payment() -> ColumnElement[bool]:
@@ -245,8 +285,14 @@ def _payment_flags(
     unpicked: int,
     now: dt.datetime,
     days: int,
+    doubled: bool = False,
 ) -> list[str]:
     flags = []
+    if doubled:
+        flags.append(
+            "Pays for a claim or fee that another payment also pays for: the same thing is "
+            "in two live payments"
+        )
     if overdue and payment.sent_at is not None:
         ago = (now - payment.sent_at).days
         flags.append(
@@ -302,6 +348,7 @@ def payments_statement(
             failed_not_picked_up().label("failed_unpicked"),
             item_count(),
             items_not_picked_up(),
+            in_two_live_payments().label("doubled"),
         )
         .join(Payment.run)
         .join(User, User.id == Payment.user_id)
@@ -338,9 +385,16 @@ def _run_rows(rows: Sequence[Any]) -> list[RunRow]:
 
 def _payment_rows(rows: Sequence[Any], now: dt.datetime, days: int) -> list[PaymentRow]:
     result = []
-    for payment, overdue, failed_unpicked, items, unpicked in rows:
+    for payment, overdue, failed_unpicked, items, unpicked, doubled in rows:
         flags = _payment_flags(
-            payment, bool(overdue), bool(failed_unpicked), int(items), int(unpicked), now, days
+            payment,
+            bool(overdue),
+            bool(failed_unpicked),
+            int(items),
+            int(unpicked),
+            now,
+            days,
+            bool(doubled),
         )
         result.append(PaymentRow(payment, int(items), int(unpicked), flags))
     return result
@@ -396,6 +450,7 @@ class Summary:
     failed_not_picked_up: int
     unknown_payments: int
     amounts_differ: int
+    in_two_payments: int = 0
 
     @property
     def mismatches(self) -> int:
@@ -405,6 +460,7 @@ class Summary:
             + self.failed_not_picked_up
             + self.unknown_payments
             + self.amounts_differ
+            + self.in_two_payments
         )
 
 
@@ -419,11 +475,12 @@ def summary(period: Period, now: dt.datetime, days: int) -> Summary:
             period.holds(PaymentRun.created_at, PaymentRun.sent_at, PaymentRun.paid_at)
         )
     ).one()
-    payments, overdue, unpicked = db.session.execute(
+    payments, overdue, unpicked, doubled = db.session.execute(
         select(
             func.count(Payment.id),
             _count_if(not_confirmed(now, days)),
             _count_if(failed_not_picked_up()),
+            _count_if(in_two_live_payments()),
         ).where(period.holds(Payment.created_at, Payment.sent_at, Payment.paid_at))
     ).one()
     events, unknown, differs = db.session.execute(
@@ -445,6 +502,7 @@ def summary(period: Period, now: dt.datetime, days: int) -> Summary:
         int(unpicked),
         int(unknown),
         int(differs),
+        int(doubled),
     )
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lep import audit
@@ -224,7 +225,7 @@ def _finance(user: Any) -> None:
 
 
 def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_status: str) -> None:
-    """Move the claims and fees behind these items on (scheduled, paid) or back (approved)."""
+    """Move the claims and fees behind these items on (paid) or back (approved)."""
     claim_ids = [i.claim_id for i in items if i.claim_id is not None]
     fee_ids = [i.involvement_id for i in items if i.involvement_id is not None]
     if claim_ids:
@@ -248,6 +249,78 @@ def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_sta
         )
 
 
+def _release(items: list[PaymentItem]) -> None:
+    """Their payment failed or their run was cancelled: the claims and fees go back to approved,
+    and the items no longer hold them (the database lets a later run take them)."""
+    now = utcnow()
+    for item in items:
+        item.released_at = item.released_at or now
+    _set_item_status(items, None, "approved")
+
+
+CHANGED_WHILE_BUILDING = (
+    "The approved claims and fees changed while this run was being built (another run may "
+    "have been built at the same moment, or a claim or fee was changed). Nothing was built. "
+    "Check the payment runs, then build again if anything is still waiting"
+)
+
+
+def _schedule(plan: Preview) -> None:
+    """Move the plan's claims and fees from approved to scheduled, each only if it is still
+    approved for the amount read: one guarded UPDATE for each kind, whose rows are checked. Of
+    two runs built at once, the second finds the rows already moved (PostgreSQL makes it wait
+    for the first to commit, then reads them again) and is refused, with nothing written."""
+    claims = {
+        i.id: i.amount_pence for line in plan.payable for i in line.items if i.kind == "claim"
+    }
+    fees = {i.id: i.amount_pence for line in plan.payable for i in line.items if i.kind == "fee"}
+    moved: dict[int, int | None] = {}
+    ids = sorted(claims)
+    for start in range(0, len(ids), 1_000):
+        moved.update(
+            (thing_id, pence)
+            for thing_id, pence in db.session.execute(
+                update(Claim)
+                .where(
+                    Claim.id.in_(ids[start : start + 1_000]),
+                    Claim.status.in_(("approved", "partly_approved")),
+                    Claim.total_approved_pence > 0,
+                )
+                .values(status="scheduled", updated_at=utcnow())
+                .returning(Claim.id, Claim.total_approved_pence)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    moved_fees: dict[int, int] = {}
+    ids = sorted(fees)
+    for start in range(0, len(ids), 1_000):
+        moved_fees.update(
+            (thing_id, pence)
+            for thing_id, pence in db.session.execute(
+                update(Involvement)
+                .where(
+                    Involvement.id.in_(ids[start : start + 1_000]),
+                    Involvement.status == "approved",
+                    Involvement.fee_choice == "pay",
+                    Involvement.fee_pence > 0,
+                )
+                .values(status="scheduled", updated_at=utcnow())
+                .returning(Involvement.id, Involvement.fee_pence)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    if moved != claims or moved_fees != fees:
+        raise PaymentError({"run": CHANGED_WHILE_BUILDING})
+
+
+def _refused_race(error: DBAPIError) -> bool:
+    """The database refused the build because another one holds the same claims or fees: the
+    one-live-payment index, or PostgreSQL breaking a deadlock between the two."""
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in ("40P01", "40001")
+
+
 def build_run(
     by: Any, now: dt.datetime | None = None, approval_over_pence: int | None = None
 ) -> PaymentRun:
@@ -267,12 +340,35 @@ def build_run(
                 }
             )
         raise PaymentError({"run": "Nothing to pay: there are no approved claims or fees"})
+    threshold = (
+        approval_over_pence
+        if approval_over_pence is not None
+        else int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
+    )
+    try:
+        run = _write_run(by, now, plan, threshold)
+    except DBAPIError as error:
+        db.session.rollback()
+        if _refused_race(error):
+            raise PaymentError({"run": CHANGED_WHILE_BUILDING}) from error
+        raise
+    except PaymentError:
+        db.session.rollback()
+        raise
+    _commit()
+    return run
+
+
+def _write_run(by: Any, now: dt.datetime, plan: Preview, threshold: int) -> PaymentRun:
+    """The run, its payments and items, in the caller's transaction (not committed)."""
+    _schedule(plan)
     provider = get_provider()
     run = PaymentRun(
         provider=provider.name,
         status="draft",
         created_by_id=by.id,
         total_pence=plan.total_pence,
+        approval_over_pence=threshold,
         held=[
             {"user_id": line.user.id, "amount_pence": line.total_pence, "reason": line.held_reason}
             for line in plan.held
@@ -281,7 +377,6 @@ def build_run(
     db.session.add(run)
     db.session.flush()
     run.reference = f"RUN-{now.astimezone(LONDON).year}-{run.id:06d}"
-    items: list[PaymentItem] = []
     for line in plan.payable:
         payment = Payment(
             run=run,
@@ -299,7 +394,6 @@ def build_run(
                 description=item.description,
             )
             payment.items.append(record)
-            items.append(record)
         db.session.add(payment)
     db.session.flush()
     for payment in run.payments:
@@ -308,13 +402,7 @@ def build_run(
             raise PaymentError({"run": "A payment does not match its items to the penny"})
     if run.total_pence != sum(p.amount_pence for p in run.payments):
         raise PaymentError({"run": "The run's total does not match its payments to the penny"})
-    threshold = (
-        approval_over_pence
-        if approval_over_pence is not None
-        else int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
-    )
     run.status = "awaiting_approval" if run.total_pence > threshold else "approved"
-    _set_item_status(items, "scheduled", "scheduled")
     from lep.payments import notices
 
     with db.session.no_autoflush:  # one flush at commit, not one per email
@@ -330,10 +418,10 @@ def build_run(
             "total_pence": run.total_pence,
             "payments": len(run.payments),
             "held": run.held,
+            "approval_over_pence": threshold,
         },
         actor=by,
     )
-    _commit()
     return run
 
 
@@ -386,8 +474,7 @@ def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
         )
     before = run.status
     _guard_run(run, ("draft", "awaiting_approval", "approved"), status="cancelled")
-    items = [item for payment in run.payments for item in payment.items]
-    _set_item_status(items, None, "approved")
+    _release([item for payment in run.payments for item in payment.items])
     audit.record(
         "payment_run.cancelled",
         "payment_run",
@@ -485,7 +572,7 @@ def _fail(payment: Payment, reason: str, events: list[audit.Event] | None = None
     before = payment.status
     payment.status = "failed"
     payment.failure_reason = reason[:2000]
-    _set_item_status(payment.items, None, "approved")
+    _release(payment.items)
     after = {"status": "failed", "reason": payment.failure_reason}
     _audit(events, audit.Event("payment.failed", "payment", payment.id, {"status": before}, after))
     from lep.payments.notices import payment_failed

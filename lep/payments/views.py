@@ -15,7 +15,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -150,7 +149,6 @@ def _show(run: PaymentRun, form: FlaskForm | None = None, status: int = 200) -> 
     me = _me()
     built_by = db.session.get(User, run.created_by_id)
     approved_by = db.session.get(User, run.approved_by_id) if run.approved_by_id else None
-    threshold = int(current_app.config.get("PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000))
     sent_pence = sum(p.amount_pence for p in run.payments if p.status in ("sent", "paid"))
     return render_template(
         "payments/run.html",
@@ -160,7 +158,7 @@ def _show(run: PaymentRun, form: FlaskForm | None = None, status: int = 200) -> 
         held=_held(run),
         built_by=built_by,
         approved_by=approved_by,
-        threshold=threshold,
+        threshold=run.approval_over_pence,  # as it was when the run was built
         sent_pence=sent_pence,
         may_approve=run.status == "awaiting_approval" and me.id != run.created_by_id,
         builder_waits=run.status == "awaiting_approval" and me.id == run.created_by_id,

@@ -2,7 +2,7 @@ import re
 
 from lep.audit.models import AuditEvent
 from lep.extensions import db
-from tests.conftest import PASSWORD, csrf_from, sign_in
+from tests.conftest import PASSWORD, csrf_from, finish_second_step, sign_in
 
 SAME_MESSAGE = "Enter a correct email address and password"
 
@@ -43,6 +43,7 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(client,
     token = csrf_from(page.get_data(as_text=True))
     data = {"email": user.email, "password": PASSWORD, "csrf_token": token}
     response = client.post("/sign-in?next=//evil.example/steal", data=data)
+    response = finish_second_step(client, response, user.email)
     assert response.headers["Location"].endswith("/dashboard")
     client.post(
         "/sign-out", data={"csrf_token": csrf_from(client.get("/dashboard").get_data(as_text=True))}
@@ -50,6 +51,7 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(client,
     page = client.get("/sign-in")
     data["csrf_token"] = csrf_from(page.get_data(as_text=True))
     response = client.post("/sign-in?next=/admin/users/", data=data)
+    response = finish_second_step(client, response, user.email)
     assert response.headers["Location"].endswith("/admin/users/")
 
 

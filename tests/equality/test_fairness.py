@@ -147,15 +147,16 @@ def test_small_numbers_are_hidden_and_get_no_rate(hr):
     many(role, "shortlisted", "asian", 5, hr)
     many(role, "not_shortlisted", "asian", 1, hr)
     report = fairness_report(role.id)
-    question, rows = ethnic(report)
-    # Applied: Black 3 is hidden, so is the next smallest (Asian 6): the total would give it away.
-    assert [c.text for c in rows[BLACK]][:2] == ["fewer than 5", "fewer than 5"]
-    assert [c.text for c in rows[ASIAN]][:2] == ["fewer than 5", "fewer than 5"]
+    _, rows = ethnic(report)
+    # Applied: Black 3 is hidden, and so is a count beside it (Mixed's 0, the smallest that
+    # protects it), or the total would give it away. Each reads "hidden", never a number.
+    assert [c.text for c in rows[BLACK]][:2] == ["hidden", "hidden"]
+    assert [c.text for c in rows[MIXED]][:2] == ["hidden", "hidden"]
+    assert [c.text for c in rows[ASIAN]][:2] == ["6", "5"]
     assert [c.text for c in rows[WHITE]][:2] == ["12", "6"]
     assert [c.count for c in rows[BLACK]][:2] == [None, None]  # the numbers never leave
-    assert rows[BLACK][1].rate is None and rows[ASIAN][1].rate is None
-    assert rows[WHITE][1].rate_text == "50%"
-    assert question.flags == ()  # one group with a rate: nothing to compare it with
+    assert rows[BLACK][1].rate is None
+    assert rows[WHITE][1].rate_text == "50%" and rows[ASIAN][1].rate_text == "83%"
 
 
 def few_of_twenty(hr, black_shortlisted: int):  # type: ignore[no-untyped-def]
@@ -173,16 +174,16 @@ def test_fewer_than_5_of_many_is_flagged_without_giving_the_number(hr):
     seen = []
     for black_shortlisted in (1, 4):
         question, rows = few_of_twenty(hr, black_shortlisted)
-        assert [c.text for c in rows[BLACK]][:2] == ["20", "fewer than 5"]
+        assert [c.text for c in rows[BLACK]][:2] == ["20", "hidden"]
         assert rows[BLACK][1].count is None and rows[BLACK][1].rate is None
         assert rows[BLACK][1].flagged
         assert [f.text for f in question.flags] == [
-            f"{BLACK}: fewer than 5 of 20 went on to shortlisted, against 100% for White"
+            # The most the page allows: the stage's total less the shown counts.
+            f"{BLACK}: at most {5 + black_shortlisted} of 20 went on to shortlisted,"
+            " against 100% for White"
         ]
-        seen.append(
-            ([f.text for f in question.flags], [[c.text for c in r] for r in rows.values()])
-        )
-    # 1 or 4: the page and its flags are the same, so they tell nobody which.
+        seen.append([[c.text for c in r] for r in rows.values()])
+    # 1 or 4: the table is the same, and the flag says only what the stage's total already does.
     assert seen[0] == seen[1]
 
 
@@ -191,7 +192,7 @@ def test_a_count_hidden_beside_a_small_one_is_not_flagged_as_fewer_than_5(hr):
     # be wrong (83% is not under four fifths of 100%), and flagging only the truly small count
     # would tell the reader which hidden count is which.
     question, rows = few_of_twenty(hr, 2)
-    assert [c.text for c in rows[ASIAN]][:2] == ["6", "fewer than 5"]
+    assert [c.text for c in rows[ASIAN]][:2] == ["6", "hidden"]
     assert not rows[ASIAN][1].flagged
     assert ASIAN not in " ".join(f.text for f in question.flags)
 
@@ -211,8 +212,8 @@ def test_no_flag_where_the_page_cannot_tell(hr):
     many(role, "not_shortlisted", "other", 2, hr)
     question, rows = ethnic(fairness_report(role.id))
     assert rows[BLACK][0].text == "6"
-    assert rows[BLACK][1].text == "fewer than 5" and not rows[BLACK][1].flagged
-    assert rows[MIXED][0].text == "fewer than 5" and not rows[MIXED][1].flagged
+    assert rows[BLACK][1].text == "hidden" and not rows[BLACK][1].flagged
+    assert rows[MIXED][0].text == "hidden" and not rows[MIXED][1].flagged
     assert question.flags == ()
 
 
@@ -238,6 +239,7 @@ def test_hr_sees_the_report_with_its_flags(client, login, role_with_a_gap):
     assert "All roles" in text
     assert f"{ETHNIC} {BLACK}: 25% passed to shortlisted, against 80% for White" in text
     assert "only where both numbers are 5 or more" in text
+    assert "“Hidden” stands for a number from 1 to 4, or for another number (of any size)" in text
     assert "80% passed" in text
     html = client.get(f"/hr/reports/fairness?role_id={role_with_a_gap.id}").get_data(as_text=True)
     assert f"{role_with_a_gap.title}" in main_text(html)
@@ -264,3 +266,28 @@ def test_no_applications_yet(client, login):
 def test_only_hr_sees_the_report(client, login, who):
     login(person(who))
     assert client.get("/hr/reports/fairness").status_code == 403
+
+
+def test_an_offer_without_an_interview_counts_as_interviewed_and_the_page_says_so(
+    client, login, hr
+):
+    role = role_paid("sessional")
+    for _ in range(5):
+        # Shortlisted, then offered with no interview on record (as for a sessional role).
+        offer_for(answered(application_at(role, "shortlisted", by=hr), "white"), hr)
+    many(role, "not_shortlisted", "white", 5, hr)
+    report = fairness_report(role.id)
+    assert [(s.label, s.total) for s in report.stages] == [
+        ("Applied", 10),
+        ("Shortlisted", 5),
+        ("Interviewed", 5),  # not 0 with 5 offered after it
+        ("Offered", 5),
+        ("Appointed", 0),
+    ]
+    login(person("hr"))
+    text = main_text(client.get(f"/hr/reports/fairness?role_id={role.id}").get_data(as_text=True))
+    assert (
+        "5 applications are counted as interviewed because they reached a later stage with no"
+        " record of this one (for example, an offer made without an interview)." in text
+    )
+    assert "Each stage counts the applications that reached it or a later one" in text

@@ -6,7 +6,7 @@ import pytest
 
 from lep.equality import reporting
 from lep.equality.models import QUESTIONS
-from lep.equality.reporting import FEWER_THAN, suppress
+from lep.equality.reporting import HIDDEN, suppress
 from lep.equality.services import save_equality
 
 
@@ -58,9 +58,9 @@ def test_seven_and_three_hides_both(role, answered):
     assert [s.key for s in report.stages] == ["all", "submitted"]
     assert report.applicants == 10 and report.stages[0].total == 10
     region = cells(report, "region")
-    assert region["yorkshire"] == {"all": FEWER_THAN, "submitted": FEWER_THAN}
+    assert region["yorkshire"] == {"all": HIDDEN, "submitted": HIDDEN}
     # London alone would give Yorkshire away (10 - 7), so it is hidden too.
-    assert region["london"] == {"all": FEWER_THAN, "submitted": FEWER_THAN}
+    assert region["london"] == {"all": HIDDEN, "submitted": HIDDEN}
     assert region["wales"] == {"all": "0", "submitted": "0"}
     assert region["not_answered"] == {"all": "0", "submitted": "0"}
     # Nobody answered the other questions.
@@ -83,9 +83,9 @@ def test_a_total_across_statuses_cannot_give_a_small_count_away(role, answered):
     answered(role, 6, {"region": "yorkshire"})
     report = reporting.role_report(role.id)
     region = cells(report, "region")
-    assert region["london"]["withdrawn"] == FEWER_THAN
+    assert region["london"]["withdrawn"] == HIDDEN
     # "All" London (7) less "submitted" London (5) would be the 2 who withdrew: not both shown.
-    assert FEWER_THAN in (region["london"]["all"], region["london"]["submitted"])
+    assert HIDDEN in (region["london"]["all"], region["london"]["submitted"])
     assert_no_lone_hidden_cell(report)
 
 
@@ -112,7 +112,7 @@ def test_hr_sees_the_report_without_names(client, login, role, answered, make_us
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Equality monitoring" in html and role.title in html
-    assert FEWER_THAN in html
+    assert HIDDEN in html
     for question, _ in QUESTIONS.values():
         assert question in html
     assert "Zebedee" not in html and "Quinlan" not in html and "@example.org" not in html

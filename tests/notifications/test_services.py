@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import smtplib
@@ -13,6 +14,7 @@ from flask import Flask
 from lep.accounts.models import User
 from lep.accounts.services import request_password_reset
 from lep.accounts.tokens import read_link_token
+from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver, queue_email, send_email
@@ -47,7 +49,7 @@ def test_send_email_through_smtp_stores_and_sends(smtp_app: Flask, smtp_server: 
     assert received.body.strip() == message.body_text.strip()
 
 
-def test_unreachable_smtp_server_marks_the_message_failed_without_raising(
+def test_unreachable_smtp_server_leaves_the_message_to_try_again_without_raising(
     smtp_app: Flask,
     closed_port: int,
     monkeypatch: pytest.MonkeyPatch,
@@ -59,11 +61,14 @@ def test_unreachable_smtp_server_marks_the_message_failed_without_raising(
         message = send_test_email()  # must not raise
 
     message = reload(message.id)
-    assert message.status == "failed"
+    assert message.status == "retrying"
     assert message.sent_at is None
     assert message.attempts == 1
     assert message.last_error and f"SMTP 127.0.0.1:{closed_port}" in message.last_error
-    assert f"email {message.id} to person@example.org failed" in caplog.text
+    assert message.next_attempt_at is not None
+    wait = message.next_attempt_at - utcnow()
+    assert dt.timedelta(seconds=50) < wait <= dt.timedelta(seconds=60)  # the first backoff
+    assert f"email {message.id} to person@example.org failed (attempt 1)" in caplog.text
 
 
 def test_a_failed_message_is_sent_by_delivering_it_again(
@@ -73,7 +78,7 @@ def test_a_failed_message_is_sent_by_delivering_it_again(
     message_id = send_test_email().id
     deliver(message_id)  # still down: a second failed attempt
     failed = reload(message_id)
-    assert (failed.status, failed.attempts) == ("failed", 2)
+    assert (failed.status, failed.attempts) == ("retrying", 2)
 
     monkeypatch.setitem(smtp_app.config, "SMTP_PORT", smtp_server.port)  # the server is back
     deliver(message_id)
@@ -158,7 +163,7 @@ def test_an_unexpected_error_fails_the_message_not_the_caller(
         message = send_test_email()
 
     message = reload(message.id)
-    assert (message.status, message.attempts) == ("failed", 1)
+    assert (message.status, message.attempts) == ("retrying", 1)  # tried again once fixed
     assert message.last_error and "unknown MAIL_PROVIDER 'pigeon'" in message.last_error
     assert "failed unexpectedly" in caplog.text
 

@@ -79,6 +79,7 @@ def a_payment(
     claims: list[Claim] | None = None,
     sent_days_ago: float | None = 1,
     created_at: dt.datetime | None = None,
+    released: bool | None = None,
 ) -> Payment:
     claims = claims if claims is not None else [a_claim(user, amount)]
     n = next(_ids)
@@ -97,12 +98,17 @@ def a_payment(
     )
     if created_at is not None:
         payment.created_at = created_at
+    # As the runs release them: a failed payment's items, and a cancelled run's, hold nothing.
+    if released is None:
+        released = status == "failed" or run.status == "cancelled"
+    released_at = now if released else None
     for claim in claims:
         payment.items.append(
             PaymentItem(
                 claim_id=claim.id,
                 amount_pence=claim.total_approved_pence,
                 description=f"Expenses claim {claim.reference}",
+                released_at=released_at,
             )
         )
     db.session.add(payment)
@@ -226,6 +232,30 @@ def test_a_failed_payment_whose_items_were_not_picked_up_again_is_flagged(financ
     summary = reconciliation.summary(today_period(), utcnow(), 5)
     # The second run's own failed payment is not picked up either.
     assert summary.failed_not_picked_up == 4
+
+
+def test_a_claim_in_two_live_payments_is_flagged(finance, sam):
+    """Two runs built at once before the database refused it: both payments stand, and the later
+    item was released by the migration so that the one-live-payment index could be made.
+    Reconciliation reads the payments' and runs' statuses, so it still sees the pair."""
+    claim, other = a_claim(sam, 1000), a_claim(sam, 500)
+    first = a_payment(a_run(finance, 1500), sam, 1500, "paid", claims=[claim, other])
+    second = a_payment(a_run(finance, 1000), sam, 1000, "sent", claims=[claim], released=True)
+    failed = a_payment(a_run(finance, 500), sam, 500, "failed", claims=[other])
+    cancelled_run = a_run(finance, 500, status="cancelled")
+    in_cancelled = a_payment(cancelled_run, sam, 500, "pending", claims=[other])
+    db.session.commit()
+    flags = {row.payment.id: row.flags for row in reconciliation.page_of(today_period()).items}
+    doubled = (
+        "Pays for a claim or fee that another payment also pays for: the same thing is in two "
+        "live payments"
+    )
+    assert flags[first.id] == flags[second.id] == [doubled]
+    assert doubled not in flags[failed.id] + flags[in_cancelled.id]  # neither stands
+    summary = reconciliation.summary(today_period(), utcnow(), 5)
+    assert summary.in_two_payments == 2
+    only = reconciliation.page_of(today_period(), only_mismatches=True).items
+    assert {first.id, second.id} <= {row.payment.id for row in only}
 
 
 def test_provider_events_for_unknown_payments_and_differing_amounts_are_flagged(finance, sam):

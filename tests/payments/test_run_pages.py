@@ -13,6 +13,7 @@ from lep.audit.models import AuditEvent
 from lep.expenses.models import Claim
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
+from lep.payments import runs
 from lep.payments.models import BacsInstruction, PaymentRun
 from tests.conftest import csrf_from, sign_in
 from tests.payments.test_runs import approved_claim, partner_with_bank
@@ -173,6 +174,27 @@ def test_building_with_everyone_held_back_is_refused_plainly(app, make_user, fin
 
 
 # -- Approving, sending, settling ----------------------------------------------------------------
+
+
+def test_the_run_page_states_the_threshold_frozen_when_it_was_built(
+    app, make_user, finance, finance2, monkeypatch
+):
+    """The demo's £89 run was built with a £50 threshold; the page must not say £5,000."""
+    approved_claim(partner_with_bank(make_user, "Robin Waiting"), finance, 8_900)
+    run = runs.build_run(finance, approval_over_pence=5_000)
+    assert app.config["PAYMENT_RUN_APPROVAL_OVER_PENCE"] == 500_000
+    page = main(text(client_for(app, finance).get(f"{RUNS}/{run.id}")))
+    assert "Total £89.00 in 1 payment" in page
+    assert "This run's total is over £50.00, so someone else in the finance team" in page
+    assert "£5,000" not in page
+    page = main(text(client_for(app, finance2).get(f"{RUNS}/{run.id}")))
+    assert "This run's total is over £50.00: it needs your approval" in page
+    # A run built before the threshold was kept states no figure at all.
+    db.session.get(PaymentRun, run.id).approval_over_pence = None
+    db.session.commit()
+    page = main(text(client_for(app, finance2).get(f"{RUNS}/{run.id}")))
+    assert "This run needs a second approval: it needs your approval" in page
+    assert "£5,000" not in page and "over £" not in page
 
 
 def test_a_large_run_needs_someone_else_to_approve_it(

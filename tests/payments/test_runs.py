@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from lep.audit.models import AuditEvent
 from lep.db import utcnow
@@ -16,7 +17,7 @@ from lep.notifications.models import OutboxMessage
 from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments import runs
-from lep.payments.models import BacsInstruction, Payment, PaymentRun
+from lep.payments.models import BacsInstruction, Payment, PaymentItem, PaymentRun
 from lep.payments.runs import PaymentError
 from tests.conftest import sign_in
 
@@ -150,6 +151,20 @@ def test_a_large_run_needs_a_second_finance_approver(
     assert (run.status, run.approved_by_id) == ("approved", finance2.id)
 
 
+def test_the_approval_threshold_is_frozen_on_the_run_when_built(
+    app, make_user, finance, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PAYMENT_RUN_APPROVAL_OVER_PENCE", 5_000)
+    approved_claim(partner_with_bank(make_user, "Sam Partner"), finance, 8_900)
+    run = runs.build_run(finance)
+    assert (run.status, run.approval_over_pence) == ("awaiting_approval", 5_000)
+    monkeypatch.setitem(app.config, "PAYMENT_RUN_APPROVAL_OVER_PENCE", 500_000)
+    db.session.expire_all()
+    assert db.session.get(PaymentRun, run.id).approval_over_pence == 5_000
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "payment_run.built"))
+    assert event.after["approval_over_pence"] == 5_000
+
+
 def test_sending_pays_each_payment_once_and_pressing_send_again_is_refused(make_user, finance):
     sam = partner_with_bank(make_user, "Sam Partner")
     claim = approved_claim(sam, finance, 850)
@@ -246,6 +261,67 @@ def test_cancelling_a_run_frees_its_claims(make_user, finance):
     assert run.status == "cancelled"
     assert status_of(claim) == "approved"
     assert runs.build_run(finance).total_pence == 850
+
+
+def test_a_run_built_from_claims_another_run_took_first_is_refused_with_nothing_written(
+    make_user, finance, finance2, monkeypatch
+):
+    """Two builds at once, as SQLite sees them: the second read the approved claims before the
+    first wrote its run. Its guarded UPDATE moves fewer claims than it read, so it is refused."""
+    sam = partner_with_bank(make_user, "Sam Partner")
+    kit = partner_with_bank(make_user, "Kit Partner")
+    claims = [approved_claim(sam, finance, 850), approved_claim(kit, finance, 12_345)]
+    read_first = runs.preview()  # what the second builder read
+    first = runs.build_run(finance2)
+    assert first.total_pence == 13_195
+    monkeypatch.setattr(runs, "preview", lambda now=None: read_first)
+    emails = db.session.scalar(select(func.count(OutboxMessage.id)))
+    with pytest.raises(PaymentError) as refused:
+        runs.build_run(finance)
+    assert refused.value.errors == {"run": runs.CHANGED_WHILE_BUILDING}
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(PaymentRun.id))) == 1
+    assert db.session.scalar(select(func.count(Payment.id))) == 2
+    assert db.session.scalar(select(func.sum(Payment.amount_pence))) == 13_195
+    assert {status_of(c) for c in claims} == {"scheduled"}
+    assert actions("payment_run") == ["payment_run.built"]
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == emails  # nobody told twice
+
+
+def test_a_claim_cancelled_while_the_run_is_built_is_not_paid(
+    make_user, finance, finance2, monkeypatch
+):
+    sam = partner_with_bank(make_user, "Sam Partner")
+    keep = approved_claim(sam, finance, 850)
+    dropped = approved_claim(sam, finance, 2_000)
+    read_first = runs.preview()
+    expenses.cancel_claim(dropped, finance2, "A duplicate of another claim")
+    monkeypatch.setattr(runs, "preview", lambda now=None: read_first)
+    with pytest.raises(PaymentError) as refused:
+        runs.build_run(finance)
+    assert refused.value.errors == {"run": runs.CHANGED_WHILE_BUILDING}
+    assert (status_of(keep), status_of(dropped)) == ("approved", "cancelled")
+    monkeypatch.undo()
+    assert runs.build_run(finance).total_pence == 850  # built again, from what is approved now
+
+
+def test_the_database_holds_a_claim_in_one_live_payment_only(make_user, finance):
+    claim = approved_claim(partner_with_bank(make_user, "Sam Partner"), finance, 850)
+    run = runs.build_run(finance)
+    [payment] = run.payments
+    twice = Payment(
+        run_id=run.id, user_id=payment.user_id, amount_pence=850, key="again", reference="AGAIN"
+    )
+    db.session.add(twice)
+    twice.items.append(PaymentItem(claim_id=claim.id, amount_pence=850, description="again"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    # Once the run is cancelled its items hold nothing, and a later run takes the claim.
+    runs.cancel_run(db.session.get(PaymentRun, run.id), finance)
+    assert [i.released_at is not None for i in payment.items] == [True]
+    again = runs.build_run(finance)
+    assert [i.claim_id for p in again.payments for i in p.items] == [claim.id]
 
 
 def test_only_finance_builds_runs(make_user, finance):

@@ -194,6 +194,31 @@ def test_a_stale_timestamp_is_refused_and_changes_nothing(client, sending):
     assert reload(Payment, payment.id).status == "sending"
 
 
+@pytest.mark.parametrize("ahead", [301, 3600, 86_400], ids=["5m1s", "1h", "1d"])
+def test_a_timestamp_in_the_future_is_refused_and_changes_nothing(client, sending, ahead):
+    """A validly signed event dated after the tolerance (300 s) is refused like a stale one: a
+    signature made ahead of time must not be replayable for as long as its date is ahead."""
+    payment, transfer = sending
+    body = stripe_event("transfer.created", transfer)
+
+    response = post(client, body, signed(body, at=time.time() + ahead))
+
+    assert response.status_code == 400
+    assert "timestamp" in response.get_json()["error"]
+    assert events() == []
+    assert reload(Payment, payment.id).status == "sending"
+
+
+def test_a_timestamp_a_little_ahead_is_accepted_as_clock_difference(client, sending):
+    payment, transfer = sending
+    body = stripe_event("transfer.created", transfer)
+
+    response = post(client, body, signed(body, at=time.time() + 60))
+
+    assert response.status_code == 200
+    assert reload(Payment, payment.id).status == "sent"
+
+
 def test_a_body_that_is_not_an_event_is_refused(client):
     response = post(client, "not json at all")
     assert response.status_code == 400

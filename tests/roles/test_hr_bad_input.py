@@ -10,6 +10,7 @@ from lep.db import utcnow
 from lep.roles import services
 from lep.roles.paytables import REFERENCE_TABLE, create_rate_card, import_pay_table
 from lep.roles.services import RoleInput
+from tests.conftest import signed_in_session
 
 NASTY = [
     "",
@@ -33,8 +34,7 @@ def hr_client(app, client, make_user, monkeypatch):
     import_pay_table(REFERENCE_TABLE.read_text())
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     user = make_user("hr", "finance")
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
+    signed_in_session(client, user)
     client.user = user
     return client
 

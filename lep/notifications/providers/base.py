@@ -18,7 +18,12 @@ class Email:
 
 
 class EmailError(Exception):
-    """The provider could not hand the message on: it is marked failed; deliver again to retry."""
+    """The provider could not hand the message on. It is tried again later with backoff, unless
+    `permanent` (it can never be sent as it is: a bad header, a refused address)."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class EmailProvider(abc.ABC):
@@ -34,3 +39,7 @@ class EmailProvider(abc.ABC):
     @abc.abstractmethod
     def send(self, email: Email) -> None:
         """Hand one message on, or raise EmailError."""
+
+    def check(self) -> None:
+        """Raise EmailError if a message sent now could not be handed on (server unreachable)."""
+        return None  # the outbox can always take a message

@@ -61,7 +61,7 @@ class SMTPProvider(EmailProvider):
         try:
             msg = self.build(email)
         except (ValueError, TypeError) as exc:  # e.g. a line break in a header
-            raise EmailError(f"cannot build the message: {exc}") from exc
+            raise EmailError(f"cannot build the message: {exc}", permanent=True) from exc
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
@@ -71,5 +71,16 @@ class SMTPProvider(EmailProvider):
                 if self.username:
                     smtp.login(self.username, self.password or "")
                 smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # 5xx: the server will never take this address; 4xx: it may later.
+            permanent = all(code >= 500 for code, _ in exc.recipients.values())
+            raise EmailError(f"SMTP {self.host}:{self.port}: {exc}", permanent=permanent) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise EmailError(f"SMTP {self.host}:{self.port}: {exc}") from exc
+
+    def check(self) -> None:
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.noop()
         except (OSError, smtplib.SMTPException) as exc:
             raise EmailError(f"SMTP {self.host}:{self.port}: {exc}") from exc
