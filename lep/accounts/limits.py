@@ -5,6 +5,7 @@ its own successful sign-ins. The counting is Flask-Limiter's (Redis when REDIS_U
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import time
 from collections.abc import Iterator
@@ -31,10 +32,12 @@ def per_address() -> str:
 
 
 def account_key() -> str:
-    """The email typed, normalised and hashed (the limiter's keys never hold an address in
-    plain text). Unknown emails are counted the same way: the answer must not tell them apart."""
+    """The email typed, normalised and keyed with SECRET_KEY (the limiter's keys, in Redis, never
+    hold an email address). Unknown emails are counted the same way: the answer must not tell
+    them apart."""
     email = (request.form.get("email") or "").strip().lower()
-    return "account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return "account:" + hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def address_key() -> str:
