@@ -97,6 +97,16 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Failed sign-ins (lep/accounts/limits.py), counted apart per email typed and per client
+    # address; a successful sign-in counts against nobody.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "100 per 15 minutes")
+    # Register and forgot-password answer no sooner than this, in seconds, whether or not the
+    # address has an account (with inline email over a slow SMTP server, raise it or use Redis).
+    ACCOUNT_ANSWER_MIN_SECONDS = float(os.environ.get("ACCOUNT_ANSWER_MIN_SECONDS", "0.5"))
+    # How many proxies in front of the app add to X-Forwarded-For (0: the header is ignored and
+    # the connection's own address is the client's).
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     # Wrong codes at the second step of signing in, per account (codes that work do not count).
     SECOND_FACTOR_RATE_LIMIT = os.environ.get(
         "SECOND_FACTOR_RATE_LIMIT", "5 per minute;20 per hour"
@@ -194,6 +204,7 @@ class TestConfig(Config):
     PUBLIC_PAGE_CACHE_SECONDS = 0.0
     ARGON2_FAST = True  # cheap hashes keep the suite quick; never in production
     LOG_REQUESTS = False
+    ACCOUNT_ANSWER_MIN_SECONDS = 0.0  # tests/accounts/test_account_timing.py turns it on
     BANK_DETAILS_KEY = "8Mw9DmDwEUrIzKDTr69XgHdt9wUH-x0JlB4EJ9mL8cg="  # tests only
 
 

@@ -23,6 +23,7 @@ def create_app(config: str | type[Config] | None = None, **overrides: Any) -> Fl
     app.request_class = LepRequest
     app.url_map.converters["int"] = IdConverter
     register_config(app, config, overrides)
+    register_sign_in_limits(app)
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
@@ -63,6 +64,13 @@ def register_config(app: Flask, config: str | type[Config] | None, overrides: di
 
     logs.configure(app)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_sign_in_limits(app: Flask) -> None:
+    from lep.accounts import limits
+
+    limits.trust_proxies(app)
+    limits.warn_if_per_worker(app)
 
 
 def register_templates(app: Flask) -> None:

@@ -38,6 +38,7 @@ def redis_down_app(app: Flask) -> Iterator[Flask]:
         JOB_QUEUE="rq",
         WTF_CSRF_ENABLED=False,
         LOGIN_RATE_LIMIT="3 per minute",
+        LOGIN_FAILURES_PER_ACCOUNT="3 per minute",
     )
     try:
         yield down

@@ -150,7 +150,7 @@ def test_sign_in_limits_are_shared_through_redis_when_configured():
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "RATELIMIT_STORAGE_URI": url,
         "RATELIMIT_KEY_PREFIX": f"lep-test-{uuid.uuid4().hex}",
-        "LOGIN_RATE_LIMIT": "3 per minute",
+        "LOGIN_FAILURES_PER_ACCOUNT": "3 per minute",
         "WTF_CSRF_ENABLED": False,
     }
     first, second = create_app("test", **settings), create_app("test", **settings)

@@ -56,6 +56,9 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
     check_new_password(password, {"applicant"}, full_name, email)
     existing = find_user_by_email(email)
     if existing is not None:
+        # The hash a new account costs, thrown away: the answer must not come sooner when the
+        # address already has an account (the view also answers no sooner than a floor).
+        hash_password(password)
         msg = queue_email(
             email,
             "Someone tried to register with your email address",

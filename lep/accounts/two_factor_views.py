@@ -70,7 +70,8 @@ def _second_step_limit() -> str:
 
 
 def _per_account() -> str:
-    return f"second-factor:{current_user.get_id()}"
+    # The account, not the session: signing out and in again must not start a new count.
+    return f"second-factor:{current_user.id}"
 
 
 # One count for the account across its three pages; a code that works does not count.

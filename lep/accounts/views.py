@@ -15,16 +15,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, logout_user
 
 from lep.access import public, signed_in
-from lep.accounts import forms, services, sessions
+from lep.accounts import forms, limits, services, sessions
 from lep.accounts.sessions import SIGNED_IN_AT  # noqa: F401  (read by the bank details pages)
 from lep.accounts.tokens import LinkError, read_link_token
 from lep.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
 bp.before_app_request(sessions.check_lifetime)
+bp.app_errorhandler(RateLimitExceeded)(limits.too_many)
 
 
 def _sign_in(user: object) -> None:
@@ -51,7 +53,7 @@ def _login_rate_limit() -> str:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limits.sign_in_limits
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_home_for(current_user))
@@ -59,6 +61,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is None:
+            limits.record_failure()
             form.email.errors = [*form.email.errors, "Enter a correct email address and password"]
         else:
             session.clear()
@@ -93,9 +96,10 @@ def register() -> ResponseReturnValue:
     form = forms.RegisterForm()
     if form.validate_on_submit():
         try:
-            services.register_applicant(
-                form.full_name.data or "", form.email.data or "", form.password.data or ""
-            )
+            with limits.answer_no_sooner_than_floor():
+                services.register_applicant(
+                    form.full_name.data or "", form.email.data or "", form.password.data or ""
+                )
         except services.AccountError as exc:
             getattr(form, exc.field or "password").errors = [exc.message]
             return render_template(
@@ -144,7 +148,9 @@ def resend_confirmation() -> ResponseReturnValue:
 def forgot_password() -> ResponseReturnValue:
     form = forms.ForgotPasswordForm()
     if form.validate_on_submit():
-        if services.request_password_reset(form.email.data or ""):
+        with limits.answer_no_sooner_than_floor():
+            sent = services.request_password_reset(form.email.data or "")
+        if sent:
             return render_template(
                 "accounts/check_email.html", email=form.email.data, purpose="reset"
             )

@@ -49,6 +49,7 @@ def test_reference_table_loads_once_and_is_audited():
         ("7,one,0,47810,2025-04-01\n", 2, "must be whole numbers"),
         ("7,1,0,0,2025-04-01\n", 2, "salary must be more than 0"),
         ("7,1,0,47810.123,2025-04-01\n", 2, "is not a number of pounds"),
+        ('7,1,0,"47810,50",2025-04-01\n', 2, "could mean £47,810.50 or £4,781,050.00"),
         ("7,1,0,47810,2025-04-01,extra\n", 2, "more columns than the header"),
     ],
 )
