@@ -122,7 +122,8 @@ def _grant(conn: Connection, role: str, password: str | None, create: bool) -> l
     conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {in_schema} TO {quoted}"))
     special = ", ".join(f"{t} ({' '.join(GRANTS[t])})" for t in sorted(GRANTS) if t in tables)
     done.append(
-        f"{role} may SELECT, INSERT, UPDATE and DELETE on {len(tables) - len(GRANTS)} tables, "
+        f"{role} may SELECT, INSERT, UPDATE and DELETE on "
+        f"{sum(1 for table in tables if table not in GRANTS)} tables, "
         f"only {special}, and use the sequences; {owner} owns them all."
     )
     return done
