@@ -64,7 +64,10 @@ def crawls(crawl_app: Flask) -> Callable[[str], tuple[Crawl, Any]]:
             limiter.reset()
             client = crawl_app.test_client()
             client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
-            sign_in(client, ROLE_ACCOUNTS[role], crawl_app.config["DEMO_PASSWORD"])
+            config = crawl_app.config
+            sign_in(
+                client, ROLE_ACCOUNTS[role], config["DEMO_PASSWORD"], config["DEMO_TOTP_SECRET"]
+            )
             done[role] = (crawl(crawl_app, client, role, ["/dashboard", "/"]), client)
         return done[role]
 

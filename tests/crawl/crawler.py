@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import HTTPException
@@ -42,10 +43,11 @@ MAX_PAGES = 2000  # a role's whole crawl; the demo data is far smaller
 MAX_PER_ENDPOINT = 200  # distinct URLs of one view (pages of the audit log, say)
 
 
-def sign_in(client: FlaskClient, email: str, password: str) -> FlaskClient:
-    """Sign `client` in as the demo account `email`, as a person does at /sign-in.
-
-    The one place the crawl signs in: a second factor, when there is one, is added here."""
+def sign_in(client: FlaskClient, email: str, password: str, totp_secret: str) -> FlaskClient:
+    """Sign `client` in as the demo account `email`, as a person does at /sign-in: the password,
+    then, for the roles that need one (hr, finance, admin), the code of the authenticator app the
+    demo set up (`DEMO_TOTP_SECRET`). The one place the crawl signs in: the browser pass carries
+    on with this session."""
     page = client.get("/sign-in")
     response = client.post(
         "/sign-in",
@@ -56,7 +58,22 @@ def sign_in(client: FlaskClient, email: str, password: str) -> FlaskClient:
         },
     )
     assert response.status_code == 302, f"{email} could not sign in: {response.status_code}"
-    assert "/sign-in" not in response.headers["Location"], f"{email} was sent back to sign in"
+    second_step = urlsplit(response.headers["Location"])
+    if second_step.path == "/sign-in/security-code":
+        url = second_step.path + (f"?{second_step.query}" if second_step.query else "")
+        page = client.get(url)
+        response = client.post(
+            url,
+            data={
+                "code": pyotp.TOTP(totp_secret).now(),
+                "csrf_token": csrf_from(page.get_data(as_text=True)),
+            },
+        )
+        assert response.status_code == 302, f"{email}: the security code was refused"
+    signed_in_at = urlsplit(response.headers["Location"]).path
+    assert signed_in_at not in ("/sign-in", "/sign-in/security-code"), (
+        f"{email} was not signed in: sent to {response.headers['Location']}"
+    )
     return client
 
 
