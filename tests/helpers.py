@@ -46,3 +46,24 @@ def summary_links(page: str) -> list[tuple[str, str]]:
     assert len(body) == 2, "no error summary"
     items = re.findall(r'<a href="([^"]*)">(.*?)</a>', body[1].split("</ul>", 1)[0], re.S)
     return [(href, htmllib.unescape(text).strip()) for href, text in items]
+
+
+def with_bank_details(user, changed_at=None):  # type: ignore[no-untyped-def]
+    """Give a partner bank details for the bank-file provider, changed long enough ago (by
+    default 1 January 2026) that nothing holds their payments back."""
+    import datetime as dt
+
+    from lep.partners import bank
+    from lep.partners.models import BankDetails
+
+    account = bank.check_account("309430", "00733445", user.full_name)
+    db.session.add(
+        BankDetails(
+            user_id=user.id,
+            ciphertext=bank.encrypt(account),
+            masked=account.masked,
+            changed_at=changed_at or dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        )
+    )
+    db.session.commit()
+    return user

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lep.access import public, signed_in
 from lep.applications.services import applications_for, role_is_open
+from lep.payments import readiness
 
 bp = Blueprint("main", __name__)
 
@@ -27,6 +28,7 @@ def dashboard() -> ResponseReturnValue:
         "main/dashboard.html",
         applications=applications_for(current_user.id),
         role_is_open=role_is_open,
+        money_waiting=readiness.money_waiting(current_user),
     )
 
 
