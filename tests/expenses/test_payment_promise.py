@@ -114,3 +114,17 @@ def test_the_finance_note_reaches_the_claimant_and_the_email_links_to_the_claim(
     login(partner)
     page = main_text(client.get(f"/claims/{claim.id}").get_data(as_text=True))
     assert f"A note from the finance team {note}" in page
+
+
+def test_the_claim_page_total_shows_what_was_approved_where_less_was(client, login, make_user):
+    partner = with_bank_details(make_user("partner", full_name="Sam Partner"))
+    claim = services.start_claim(partner)
+    parking(claim, 3250)
+    parking(claim, 860)
+    services.submit_claim(claim)
+    services.approve_claim(
+        claim, make_user("finance"), {claim.lines[0].id: 2500, claim.lines[1].id: 860}
+    )
+    login(partner)
+    page = main_text(client.get(f"/claims/{claim.id}").get_data(as_text=True))
+    assert "Total claimed £41.10 Total approved £33.60" in page

@@ -89,6 +89,9 @@ def test_hr_sees_what_can_be_done_next_for_each_application(client, hr):
     assert f"/hr/offers/{offer.id}/withdraw" in html
     assert "Offer made: waiting for a reply" in text
     assert "£19,124 a year" in text
+    # HR's own words, not the applicant's.
+    assert "we will contact you" not in text and "we will be in touch" not in text
+    assert "Where it is Shortlisted" in text
 
 
 def test_hr_makes_an_offer_from_the_form(client, hr):
