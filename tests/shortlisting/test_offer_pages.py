@@ -369,3 +369,13 @@ def test_a_withdrawn_offer_cannot_be_answered(client, login):
     assert "already been answered or withdrawn" in main_text(response.get_data(as_text=True))
     assert fresh(Offer, offer.id).status == "withdrawn"
     assert fresh(Application, application.id).status == "interview"
+
+
+def test_the_start_date_hint_gives_a_date_the_form_would_take(client, hr):
+    role = role_paid("employed")
+    application = application_at(role, "interview", applicant=person("applicant", full_name="Ann"))
+    text = main_text(client.get(f"/hr/applications/{application.id}/offer").get_data(as_text=True))
+    found = re.search(r"For example, (\d+) (\d+) (\d{4})\. Today or later", text)
+    assert found, text
+    day, month, year = (int(n) for n in found.groups())
+    assert dt.date(year, month, day) >= london_today()
