@@ -287,11 +287,20 @@ def test_the_applicant_sees_the_offer_and_accepts_it(client, login):
 
     response = post_form(client, f"/offers/{offer.id}", {"answer": "accept"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/applications/{application.id}")
-    after = main_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    # To the offer, with what happens next, and an email saying the same.
+    assert response.headers["Location"].endswith(f"/offers/{offer.id}#next-steps")
+    after = main_text(client.get(f"/offers/{offer.id}").get_data(as_text=True))
     assert "You have accepted the offer" in after
-    assert "Appointed" in after
-    assert "Accept or decline the offer" not in after
+    assert "What happens next" in after
+    assert "Add your bank details, so that we can pay you." in after
+    welcome = emails_to(applicant.email)[-1]
+    assert welcome.subject == "You have accepted the offer: Lived Experience Partner"
+    assert "What happens next" in welcome.body_text
+    assert "/account/bank-details" in welcome.body_text
+    assert f"/offers/{offer.id}" in welcome.body_text
+    status = main_text(client.get(f"/applications/{application.id}").get_data(as_text=True))
+    assert "Appointed" in status
+    assert "Accept or decline the offer" not in status
     assert fresh(Offer, offer.id).status == "accepted"
     assert "partner" in fresh(type(applicant), applicant.id).roles
     assert db.session.scalar(select(func.count(Appointment.id))) == 1
