@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from lep.access import public, signed_in
 from lep.applications.services import applications_for, role_is_open
+from lep.main import waiting
 from lep.payments import readiness
 
 bp = Blueprint("main", __name__)
@@ -29,6 +30,7 @@ def dashboard() -> ResponseReturnValue:
         applications=applications_for(current_user.id),
         role_is_open=role_is_open,
         money_waiting=readiness.money_waiting(current_user),
+        work_waiting=waiting.work_waiting(current_user),
     )
 
 
