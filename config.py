@@ -47,6 +47,9 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     ORGANISATION_NAME = os.environ.get("ORGANISATION_NAME", "Example NHS Trust")
+    # How people reach the finance team (on remittance advice, and when we cannot pay someone).
+    FINANCE_CONTACT_EMAIL = os.environ.get("FINANCE_CONTACT_EMAIL", "finance@example.org")
+    ORGANISATION_ADDRESS = os.environ.get("ORGANISATION_ADDRESS", "")  # one line, on remittances
     SERVICE_NAME = os.environ.get("SERVICE_NAME", "Lived experience roles")
     SERVER_NAME_FOR_EMAIL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 

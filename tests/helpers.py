@@ -91,3 +91,24 @@ def elements(page: str, tag: str) -> list[tuple[dict[str, str | None], str]]:
     parser = _Elements(tag)
     parser.feed(page)
     return [(attrs, " ".join(text.split())) for attrs, text in parser.found]
+
+
+def with_bank_details(user, changed_at=None):  # type: ignore[no-untyped-def]
+    """Give a partner bank details for the bank-file provider, changed long enough ago (by
+    default 1 January 2026) that nothing holds their payments back."""
+    import datetime as dt
+
+    from lep.partners import bank
+    from lep.partners.models import BankDetails
+
+    account = bank.check_account("309430", "00733445", user.full_name)
+    db.session.add(
+        BankDetails(
+            user_id=user.id,
+            ciphertext=bank.encrypt(account),
+            masked=account.masked,
+            changed_at=changed_at or dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        )
+    )
+    db.session.commit()
+    return user

@@ -32,6 +32,21 @@ APPLICATION_STATUSES = {
     "unsuccessful": "Not successful this time",
     "withdrawn": "Withdrawn by you",
 }
+# The same statuses in staff pages' words (HR, panels): the applicant's words ("we will contact
+# you") are wrong on a page the organisation reads.
+STAFF_STATUSES = {
+    "draft": "Not sent yet",
+    "submitted": "Sent, not yet reviewed",
+    "under_review": "Being reviewed",
+    "shortlisted": "Shortlisted",
+    "not_shortlisted": "Not shortlisted",
+    "interview": "Invited to interview",
+    "offered": "Offered the role",
+    "declined": "Declined the offer",
+    "appointed": "Appointed",
+    "unsuccessful": "Not successful",
+    "withdrawn": "Withdrawn by the applicant",
+}
 CONTACT_METHODS = {"email": "Email", "phone": "Phone call", "text": "Text message", "post": "Post"}
 OTHER_WAYS = {
     "phone": "By phone",
@@ -98,6 +113,10 @@ class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def postal_address(self) -> PostalAddress | None:
         return address_of(self)
+
+    @property
+    def staff_status_text(self) -> str:
+        return STAFF_STATUSES[self.status]
 
     def answer_for(self, question_id: int) -> Answer | None:
         return next((a for a in self.answers if a.question_id == question_id), None)

@@ -51,7 +51,9 @@ def questions(application_id: int) -> ResponseReturnValue:
 @require_role("applicant")
 def thanks(application_id: int) -> ResponseReturnValue:
     application = _own_sent_application(application_id)
-    return render_template("equality/thanks.html", application=application)
+    saved = services.response_for(application)
+    answered = saved is not None and any(getattr(saved, key) for key in QUESTIONS)
+    return render_template("equality/thanks.html", application=application, answered=answered)
 
 
 @bp.route("/hr/roles/<int:role_id>/equality")

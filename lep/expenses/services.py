@@ -38,6 +38,7 @@ from lep.forms import strip
 from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
+from lep.payments import readiness
 from lep.roles.models import Role
 from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_date
@@ -496,6 +497,13 @@ def _refresh_flags(claim: Claim) -> None:
 # -- Status changes -------------------------------------------------------------------------------
 
 
+def approval_notes(claim: Claim) -> list[str]:
+    """What the finance team wrote when approving, in order: the form tells them the claimant
+    sees it."""
+    approvals = sorted(claim.approvals, key=lambda a: a.level)
+    return [a.note for a in approvals if a.decision == "approve" and a.note]
+
+
 def _email(claim: Claim, subject: str, template: str, **context: Any) -> OutboxMessage:
     return queue_email(
         claim.claimant.email,
@@ -506,6 +514,7 @@ def _email(claim: Claim, subject: str, template: str, **context: Any) -> OutboxM
         format_pounds=format_pounds,
         format_date=format_date,
         dashboard_url=external_url("main.dashboard"),
+        claim_url=external_url("expenses.show", claim_id=claim.id),
         **context,
     )
 
@@ -761,8 +770,14 @@ def approve_claim(
         return claim
 
     status = "approved" if total == claim.total_claimed_pence else "partly_approved"
-    approved_on = now.astimezone(LONDON).date()
-    pay_by = paydates.expected_payment_date(approved_on, policy.payment_working_days)
+    # The promise starts when the claimant can be paid: today, the day a hold on new bank
+    # details ends, or (no bank details yet) not until they can be (start_payment_promises).
+    payable_from = readiness.can_be_paid_from(claim.claimant, now)
+    pay_by = (
+        paydates.expected_payment_date(payable_from, policy.payment_working_days)
+        if payable_from is not None
+        else None
+    )
     _guard(
         claim,
         ("submitted",),
@@ -792,14 +807,53 @@ def approve_claim(
         },
         actor=approver,
     )
+    cannot_pay = readiness.blocker(claim.claimant, now)
     message = _email(
         claim,
         f"Your expenses claim {claim.reference} is {claim.status_text.lower()}",
         "claim_approved",
+        notes=approval_notes(claim),
+        blocker=cannot_pay,
+        blocker_url=cannot_pay.email_url if cannot_pay else "",
+        payment_days=policy.payment_working_days,
     )
     _commit_keeping_loaded()
     deliver_queued(message)
     return claim
+
+
+def start_payment_promises(
+    user_id: int, can_be_paid_on: dt.date, *, actor: Any = None, actor_label: str | None = None
+) -> list[Claim]:
+    """The claimant can now be paid (from `can_be_paid_on`, a London date): their approved
+    claims that were promised no date get one, counted from then. Audited; the caller commits.
+
+    Called by whoever makes a person payable (bank details saved, a payee's set-up finished)."""
+    claims = list(
+        db.session.scalars(
+            select(Claim).where(
+                Claim.claimant_id == user_id,
+                Claim.status.in_(("approved", "partly_approved")),
+                Claim.expected_payment_date.is_(None),
+            )
+        )
+    )
+    if not claims:
+        return []
+    days = policy_on(can_be_paid_on, caps=False).payment_working_days
+    pay_by = paydates.expected_payment_date(can_be_paid_on, days)
+    for claim in claims:
+        claim.expected_payment_date = pay_by
+        audit.record(
+            "claim.payment_promised",
+            "claim",
+            claim.id,
+            before={"expected_payment_date": None},
+            after={"expected_payment_date": pay_by, "can_be_paid_on": can_be_paid_on},
+            actor=actor,
+            actor_label=actor_label,
+        )
+    return claims
 
 
 def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:

@@ -27,9 +27,14 @@ from lep.expenses.services import ExpenseError
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
+from lep.payments import readiness
 from lep.storage import send_private_file
 
 bp = Blueprint("expenses", __name__)
+
+# Money approved and not yet in a run: the claimant is owed it, and may be unable to be paid.
+OWED = ("approved", "partly_approved")
+DECIDED = ("approved", "partly_approved", "scheduled", "paid")
 
 TOO_BIG = "The selected file must be smaller than 10MB"
 
@@ -108,10 +113,12 @@ def index() -> ResponseReturnValue:
     may_claim = services.may_claim(current_user)
     if not claims and not may_claim:
         return _cannot_claim()
+    owed = any(claim.status in OWED for claim in claims)
     return render_template(
         "expenses/index.html",
         claims=claims,
         may_claim=may_claim,
+        cannot_pay=readiness.blocker(current_user) if owed else None,
         payment_days=_payment_days(),
     )
 
@@ -151,6 +158,8 @@ def show(claim_id: int) -> ResponseReturnValue:
         editable=claim.status in services.EDITABLE,
         cancellable=claim.status in services.CLAIMANT_CANCELS,
         reject_reason=_reject_reason(claim) if claim.status == "rejected" else "",
+        notes=services.approval_notes(claim) if claim.status in DECIDED else [],
+        cannot_pay=readiness.blocker(claim.claimant) if claim.status in OWED else None,
         flag_text=services.CLAIMANT_FLAG_TEXT,
         payment_days=_payment_days(),
     )

@@ -11,6 +11,8 @@ from flask_login import current_user
 from lep.access import public, signed_in
 from lep.applications.models import CONTACT_METHODS, OTHER_WAYS
 from lep.applications.services import applications_for, other_way_requests_for, role_is_open
+from lep.main import waiting
+from lep.payments import readiness
 
 bp = Blueprint("main", __name__)
 
@@ -31,6 +33,8 @@ def dashboard() -> ResponseReturnValue:
         other_ways=OTHER_WAYS,
         contact_methods=CONTACT_METHODS,
         role_is_open=role_is_open,
+        money_waiting=readiness.money_waiting(current_user),
+        work_waiting=waiting.work_waiting(current_user),
     )
 
 

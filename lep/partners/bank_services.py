@@ -22,7 +22,7 @@ from lep.notifications.services import deliver_queued, queue_email
 from lep.partners import bank
 from lep.partners.bank import BankDetailsError
 from lep.partners.models import BankDetails
-from lep.timeutil import format_date, format_datetime
+from lep.timeutil import format_date, format_datetime, to_london
 from lep.urls import external_url
 
 FRESH_SIGN_IN = dt.timedelta(minutes=10)
@@ -127,6 +127,10 @@ def save_bank_details(
         after={"masked": account.masked, "user_id": user.id, "payments_held_until": held_until},
         actor=by,
     )
+    # Claims approved while we could not pay them are promised a date from when we can.
+    from lep.expenses.services import start_payment_promises
+
+    start_payment_promises(user.id, to_london(max(held_until, now)).date(), actor=by)
     message = queue_email(
         user.email,
         "Your bank details were changed",

@@ -18,7 +18,7 @@ from lep.partners.involvement import MAX_TEXT
 
 CHOICE_LABELS = {
     "pay": "Pay me",
-    "decline": "I do not want to be paid for this (your expenses are still paid)",
+    "decline": "I do not want to be paid for this (my expenses are still paid)",
     "other_way": "Pay me another way (arranged with the finance team)",
 }
 DURATION_LABELS = {

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -41,6 +42,7 @@ from lep.partners.involvement_forms import (
 )
 from lep.partners.models import Involvement
 from lep.partners.statements import StatementError
+from lep.payments import readiness
 from lep.payments.models import Payment
 from lep.roles.pay import format_hours
 from lep.timeutil import to_london
@@ -303,6 +305,7 @@ def _payments_page(form: WeeklyAmountForm | None = None, status: int = 200) -> R
             form=form,
             clear_form=ClearForm(),
             years=statements.years_with_payments(me, view.today),
+            paid=statements.paid_payments(me),
         ),
         status,
     )
@@ -397,6 +400,8 @@ def remittance_pdf(payment_id: int) -> ResponseReturnValue:
         paid_on=to_london(payment.paid_at).date(),
         today=services.london_today(),
         format_pounds=format_pounds,
+        finance_contact=readiness.finance_contact(),
+        organisation_address=current_app.config.get("ORGANISATION_ADDRESS", ""),
     )
     pdf = statements.pdf_from_html(html)
     if pdf is None:

@@ -318,15 +318,52 @@ def years_with_payments(user: Any, today: dt.date) -> list[int]:
     return list(range(current, min(earliest, current) - 1, -1))
 
 
+@dataclass(frozen=True)
+class PaidPayment:
+    """One payment made to this person, for "Your payments": when, its reference, how much."""
+
+    id: int
+    paid_on: dt.date
+    reference: str
+    amount_pence: int
+    what_for: list[str]
+
+
+def paid_payments(user: Any) -> list[PaidPayment]:
+    """Every payment made to this person, newest first (each has its remittance advice)."""
+    payments = db.session.scalars(
+        select(Payment)
+        .where(Payment.user_id == user.id, Payment.status == "paid", Payment.paid_at.is_not(None))
+        .options(selectinload(Payment.items))
+        .order_by(Payment.paid_at.desc(), Payment.id.desc())
+    )
+    return [
+        PaidPayment(
+            id=p.id,
+            paid_on=to_london(p.paid_at).date(),  # type: ignore[arg-type]
+            reference=p.reference,
+            amount_pence=p.amount_pence,
+            what_for=[item.description for item in p.items],
+        )
+        for p in payments
+    ]
+
+
+# Tagged PDF for assistive technology (PDF/UA-1): WeasyPrint writes the structure tree, the
+# document's language from <html lang> and its title from <title>, shown as the window title.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def pdf_from_html(html: str, base_url: str | None = None) -> bytes | None:
-    """The page as a PDF with WeasyPrint; None when WeasyPrint is not installed or cannot run."""
+    """The page as a tagged, accessible PDF (PDF/UA-1) with WeasyPrint; None when WeasyPrint is
+    not installed or cannot run."""
     try:
         import weasyprint  # type: ignore[import-untyped,unused-ignore]
     except (ImportError, OSError):
         return None
     try:
         document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_no_fetching)
-        return bytes(document.write_pdf())
+        return bytes(document.write_pdf(pdf_variant=PDF_VARIANT))
     except OSError:
         return None
 

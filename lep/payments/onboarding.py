@@ -15,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lep import audit
+from lep.db import utcnow
 from lep.extensions import db
 from lep.payments.models import Payee
 from lep.payments.providers import get_provider
 from lep.payments.providers.base import PayeeDetails, PaymentProvider, ProviderError
+from lep.timeutil import to_london
 
 
 class OnboardingError(Exception):
@@ -159,4 +161,10 @@ def update_payee(
         actor=actor,
         actor_label=actor_label,
     )
+    if payee.can_be_paid:
+        # Claims approved while we could not pay them are promised a date from today.
+        from lep.expenses.services import start_payment_promises
+
+        today = to_london(utcnow()).date()
+        start_payment_promises(payee.user_id, today, actor=actor, actor_label=actor_label)
     return True

@@ -16,6 +16,14 @@ with warnings.catch_warnings():
 # hard going (GOV.UK and NHS content guidance aim for a reading age of about 9 to 11).
 HARD_TO_READ_BELOW = 50.0
 LONG_SENTENCE_WORDS = 25
+# Flesch bands, in words, highest first.
+PLAIN_WORDS = (
+    (70.0, "easy to read"),
+    (60.0, "plain English"),
+    (HARD_TO_READ_BELOW, "fairly easy to read, though some sentences could be plainer"),
+    (30.0, "hard to read for many people"),
+    (float("-inf"), "very hard to read: most people would struggle with it"),
+)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -28,6 +36,17 @@ class Readability:
     @property
     def hard_to_read(self) -> bool:
         return self.score is not None and self.score < HARD_TO_READ_BELOW
+
+    @property
+    def words(self) -> str:
+        """The score in plain words (the raw Flesch number means nothing to most people, and
+        can be below 0)."""
+        if self.score is None:
+            return "there is not enough text to check yet"
+        for floor, words in PLAIN_WORDS:
+            if self.score >= floor:
+                return words
+        return PLAIN_WORDS[-1][1]
 
 
 def sentences(text: str) -> list[str]:

@@ -22,6 +22,8 @@
 - Confirming the latest feasible draw (once per role: `confirmed_at`, backed by a unique index)
   shortlists the selected applications, marks the other eligible ones not shortlisted, records a
   Decision for each (told: `outcome_sent_at`) and emails them. Nothing is drawn after that.
+  Applicants not yet assessed are not in the draw; while there are any, confirming needs HR's
+  explicit choice to leave them undecided (the audit event names them).
 """
 
 from __future__ import annotations
@@ -313,6 +315,11 @@ def save_quotas(role: Role, places_text: str, values: Mapping[str, str], by: Any
 # --- Who is in the draw -------------------------------------------------------------------------
 
 
+NOT_ASSESSED = "Not yet assessed: scoring or moderation is not finished"
+# The choice HR makes, when confirming, for applicants not yet assessed (never made for them).
+LEAVE_UNDECIDED = "leave"
+
+
 @dataclass
 class Pool:
     """The role's sent applications: who is eligible for the draw, and why the others are not."""
@@ -325,6 +332,11 @@ class Pool:
     @property
     def eligible_ids(self) -> list[int]:
         return sorted(a.id for a in self.eligible)
+
+    @property
+    def unassessed(self) -> list[Application]:
+        """Sent applications left out because scoring or moderation is not finished."""
+        return [a for a, reason in self.others if reason == NOT_ASSESSED]
 
     def count(self, category_id: int, option: str) -> int:
         return sum(1 for a in self.eligible if self.answers[a.id][category_id] == option)
@@ -357,9 +369,7 @@ def pool(role: Role) -> Pool:
             elif met is False:
                 result.others.append((application, "Did not meet an essential criterion"))
             else:
-                result.others.append(
-                    (application, "Not yet assessed: scoring or moderation is not finished")
-                )
+                result.others.append((application, NOT_ASSESSED))
     return result
 
 
@@ -692,9 +702,13 @@ def selected_reason(draw: LotteryDraw) -> str:
 NOT_SELECTED_REASON = "Not selected in the lottery draw"
 
 
-def confirm_draw(draw: LotteryDraw, by: Any) -> None:
+def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
     """Act on the latest feasible draw, once per role: the selected applications are shortlisted,
-    the other eligible ones are not, each with a Decision and an email."""
+    the other eligible ones are not, each with a Decision and an email.
+
+    Applicants not yet assessed are not in the draw. While there are any, confirming needs HR's
+    explicit choice (`unassessed=LEAVE_UNDECIDED`) to leave them without a decision, to be made
+    for each of them later; the confirmation's audit event names them."""
     # One confirmation at a time for a role (PostgreSQL locks the role's row until commit).
     role = db.session.get(Role, draw.role_id, with_for_update=True, populate_existing=True)
     assert role is not None
@@ -718,6 +732,17 @@ def confirm_draw(draw: LotteryDraw, by: Any) -> None:
             {
                 "confirm": "Something has changed since this draw (who is eligible, the places "
                 "or the quotas), so it cannot be confirmed. Draw again"
+            }
+        )
+    waiting = found.unassessed
+    if waiting and unassessed != LEAVE_UNDECIDED:
+        listed = ", ".join(a.reference or str(a.id) for a in waiting)
+        raise LotteryError(
+            {
+                "unassessed": f"Choose what happens to the {len(waiting)} "
+                + ("applicant" if len(waiting) == 1 else "applicants")
+                + f" not yet assessed ({listed}): confirm without them, or finish their "
+                "scoring first"
             }
         )
     decided = set(
@@ -815,6 +840,7 @@ def confirm_draw(draw: LotteryDraw, by: Any) -> None:
             "seed": draw.seed,
             "shortlisted": sorted(selected),
             "not_shortlisted": sorted(set(draw.eligible) - selected),
+            "left_undecided": sorted(a.id for a in waiting),
         },
         actor=by,
     )

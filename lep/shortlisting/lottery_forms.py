@@ -4,10 +4,12 @@ message is in the lottery's own words and nothing typed is lost)."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 
 from lep.forms import strip
-from lep.shortlisting.lottery import QuotaRow
+from lep.shortlisting.lottery import LEAVE_UNDECIDED, QuotaRow
+
+WAIT = "wait"
 
 
 class QuotasForm(FlaskForm):
@@ -68,4 +70,22 @@ class DrawForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """Only the CSRF token: confirming is one button."""
+    """The CSRF token, and HR's choice for anyone not yet assessed (asked only when there are
+    any; the service refuses to confirm without it)."""
+
+    unassessed = RadioField(
+        "What happens to the applicants not yet assessed?",
+        choices=[
+            SelectChoice(
+                LEAVE_UNDECIDED,
+                "Confirm the draw without them: they stay undecided, and you decide on each of "
+                "them yourself later",
+            ),
+            SelectChoice(
+                WAIT,
+                "Do not confirm yet: finish their scoring or moderation, then draw again so "
+                "that they are in the draw",
+            ),
+        ],
+        validate_choice=False,
+    )

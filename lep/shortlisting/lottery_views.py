@@ -22,6 +22,7 @@ from lep.forms import show_errors
 from lep.roles.models import Role
 from lep.shortlisting import lottery
 from lep.shortlisting.lottery_forms import (
+    WAIT,
     ConfirmForm,
     DrawForm,
     QuotasForm,
@@ -100,6 +101,7 @@ def _page(
     *,
     quotas: QuotasForm | None = None,
     draw_form: DrawForm | None = None,
+    confirm: ConfirmForm | None = None,
     failed: FlaskForm | None = None,
 ) -> ResponseReturnValue:
     rows = lottery.quota_rows(role)
@@ -122,8 +124,9 @@ def _page(
         pool=found,
         quotas_form=quotas or quotas_form(rows, role.posts, posted=False),
         draw_form=draw_form or DrawForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None),
+        confirm_form=confirm or ConfirmForm(formdata=None),
         form=failed,
+        confirmed_draw=next((d for d in draws if d.id == confirmed), None),
         draws=draws,
         latest=latest,
         result=_result_rows(latest) if latest is not None else [],
@@ -206,13 +209,19 @@ def confirm(role_id: int, draw_id: int) -> ResponseReturnValue:
     if found is None:
         abort(404)
     form = ConfirmForm()
-    back = url_for("lottery.page", role_id=role.id) + "#latest-draw"
+    back = url_for("lottery.page", role_id=role.id) + "#summary"
     if not form.validate_on_submit():
         flash("The form had expired. Confirm the draw again.", "error")
         return redirect(back)
+    if form.unassessed.data == WAIT:
+        flash("Nothing was confirmed. Finish the scoring or moderation, then draw again.", "info")
+        return redirect(back)
     try:
-        lottery.confirm_draw(found, _by())
+        lottery.confirm_draw(found, _by(), form.unassessed.data or "")
     except lottery.LotteryError as exc:
+        if "unassessed" in exc.errors:
+            show_errors(form, exc.errors)
+            return _page(role, confirm=form, failed=form)
         for message in exc.errors.values():
             flash(message, "error")
         return redirect(back)

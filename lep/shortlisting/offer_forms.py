@@ -7,6 +7,7 @@ what was typed; the offer services own the rules and name the field of anything 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -16,7 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Sto
 from lep.forms import DatePartsField, strip
 from lep.money import format_pounds
 from lep.roles.models import PayPoint, RateCard, Role
-from lep.shortlisting.offers import MAX_REASON, OfferTerms
+from lep.shortlisting.offers import MAX_REASON, OfferTerms, london_today
 
 
 def _unreadable_stops(form: Any, field: Field) -> None:
@@ -82,6 +83,11 @@ class OfferForm(FlaskForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.role = role
+        # The example is a date the form would take: four weeks from today, never a past one.
+        soon = london_today() + dt.timedelta(days=28)
+        example = f"{soon.day} {soon.month} {soon.year}"
+        self.start_date.example = example  # type: ignore[attr-defined]
+        self.start_date.description = f"For example, {example}. Today or later"
         self.pay_point_id.choices = [SelectChoice(str(p.id), pay_point_text(p)) for p in points]
         self.rate_card_id.choices = [SelectChoice(str(c.id), c.name) for c in cards]
         # Only the fields for the role's kind of pay are on the page, so only they are checked.

@@ -70,9 +70,11 @@ def show(offer_id: int) -> ResponseReturnValue:
             if form.answer.data == "accept":
                 offers.accept_offer(offer, _me())
                 flash(
-                    f"You have accepted the offer. Welcome to the role {offer.role.title}.",
+                    f"You have accepted the offer. Welcome to the role {offer.role.title}. "
+                    "We have sent you an email with what happens next.",
                     "success",
                 )
+                return redirect(url_for("offers.show", offer_id=offer.id) + "#next-steps")
             else:
                 offers.decline_offer(offer, _me(), form.reason.data or "")
                 flash(
@@ -89,6 +91,7 @@ def show(offer_id: int) -> ResponseReturnValue:
         form=form,
         answerable=offers.may_answer(offer),
         pay_words=offers.pay_words(offer),
+        payment_step=offers.payment_step(),
     )
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -473,10 +474,37 @@ def accept_offer(offer: Offer, user: Any) -> Offer:
         actor=user,
     )
     message = _email_hr(offer, "accepted")
+    welcome = _email_accepted(offer, user)
     db.session.commit()
-    if message is not None:
-        deliver_queued(message)
+    deliver_queued(*(m for m in (message, welcome) if m is not None))
     return offer
+
+
+def payment_step() -> tuple[str, str]:
+    """What a new partner does so that we can pay them: (words, endpoint)."""
+    if current_app.config.get("PAYMENT_PROVIDER", "bacs") == "stripe":
+        return "Set up how you are paid, so that we can pay you", "payment_onboarding.start"
+    return "Add your bank details, so that we can pay you", "partners.bank_details"
+
+
+def _email_accepted(offer: Offer, user: Any) -> OutboxMessage:
+    """The applicant's own confirmation, with what happens next."""
+    application = offer.application
+    words, endpoint = payment_step()
+    return queue_email(
+        user.email,
+        f"You have accepted the offer: {offer.role.title}",
+        "offer_accepted",
+        offer=offer,
+        application=application,
+        role=offer.role,
+        pay_words=pay_words(offer),
+        start_date=format_date(offer.start_date),
+        payment_step=words,
+        payment_url=external_url(endpoint),
+        dashboard_url=external_url("main.dashboard"),
+        offer_url=external_url("offers.show", offer_id=offer.id),
+    )
 
 
 def decline_offer(offer: Offer, user: Any, reason: str = "") -> Offer:

@@ -154,7 +154,7 @@ def test_a_partner_logs_involvement_and_chooses_how_to_be_paid(
     table.get_by_role("link", name="Change").click()
     heading(page, "How do you want to be paid for this?")
     audit("change the choice")
-    page.get_by_label("I do not want to be paid for this (your expenses are still paid)").check()
+    page.get_by_label("I do not want to be paid for this (my expenses are still paid)").check()
     button(page, "Save your choice").click()
     heading(page, "Your involvement")
     expect(table).to_contain_text("I do not want to be paid for this")

@@ -60,10 +60,16 @@ def test_saving_shows_thanks_and_the_answers_come_back(
     page = client.get(url(application)).get_data(as_text=True)
     assert 'name="region" type="radio" value="london" checked' in page
 
-    # Saving again with nothing chosen replaces the answers.
-    assert post(client, application, {}).status_code == 302
+    assert "We have saved your answers" in thanks
+
+    # Saving again with nothing chosen replaces the answers, and the page does not claim any.
+    response = post(client, application, {})
+    assert response.status_code == 302
     db.session.refresh(saved)
     assert saved.region is None and saved.sex is None
+    blank = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We have saved your answers" not in blank
+    assert "You left every equality monitoring question blank" in blank
 
 
 def test_an_unknown_value_gets_a_message_at_its_question(

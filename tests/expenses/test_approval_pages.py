@@ -326,6 +326,8 @@ def test_above_the_threshold_a_different_finance_user_gives_the_final_approval(
     # The same person cannot give the second approval: the page says so, the service refuses.
     page = text(client.get(f"/finance/claims/{claim.id}"))
     assert "You gave the first approval on this claim" in page
+    # The notice is a sentence, with its full stop.
+    assert "A different person in the finance team must give the second." in page
     assert 'name="approve"' not in page
     before = state(claim)
     data = {

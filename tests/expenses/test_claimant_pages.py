@@ -16,7 +16,7 @@ from lep.expenses.models import Claim, ClaimLine, ClaimReceipt
 from lep.extensions import db
 from tests.applications.conftest import open_role
 from tests.conftest import csrf_from, sign_in
-from tests.helpers import emails_to, error_at, summary_links
+from tests.helpers import emails_to, error_at, summary_links, with_bank_details
 from tests.roles.public_data import main_text
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -46,7 +46,7 @@ def storage(app, tmp_path, monkeypatch):
 
 @pytest.fixture
 def partner(make_user, login):
-    user = make_user("partner", full_name="Sam Partner")
+    user = with_bank_details(make_user("partner", full_name="Sam Partner"))
     login(user)
     return user
 

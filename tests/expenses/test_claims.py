@@ -14,6 +14,7 @@ from lep.expenses.models import Claim, ClaimApproval, ExpenseCategory, PolicyCap
 from lep.expenses.services import ExpenseError
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
+from tests.helpers import with_bank_details
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 DOCX_LIKE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 32  # a Word 97 file: not a receipt
@@ -46,7 +47,7 @@ def category(code: str) -> ExpenseCategory:
 
 @pytest.fixture
 def partner(make_user):
-    return make_user("partner", full_name="Sam Partner")
+    return with_bank_details(make_user("partner", full_name="Sam Partner"))
 
 
 @pytest.fixture

@@ -87,7 +87,8 @@ def test_decided_claims_are_exact_to_the_penny(seeded):
     assert partly.lines[0].flags == [services.OVER_DAY_CAP]
     (approved,) = by_status(claims, "approved")
     assert approved.total_approved_pence == approved.total_claimed_pence == 1170 + 480
-    assert approved.expected_payment_date is not None
+    # The demo partner has given no bank details yet: no payment date is promised them.
+    assert approved.expected_payment_date is None
     (rejected,) = by_status(claims, "rejected")
     assert rejected.total_approved_pence == 0
     (queried,) = by_status(claims, "queried")

@@ -58,7 +58,9 @@ def test_a_partner_logs_involvement_and_sees_it_priced(client, partner):
     page = client.get("/involvement/new").get_data(as_text=True)
     assert "<title>Log involvement - " in page
     assert "Gift vouchers and other ways of paying count as income for benefits and tax" in page
-    assert "I do not want to be paid for this (your expenses are still paid)" in page
+    # One voice throughout the choice: the person speaking ("me", "my"), never "your".
+    assert "I do not want to be paid for this (my expenses are still paid)" in page
+    assert "(your expenses are still paid)" not in page
     response = post(client, "/involvement/new", entry())
     assert response.status_code == 302
     listing = main_text(client.get("/involvement").get_data(as_text=True))

@@ -149,6 +149,9 @@ def test_the_preview_shows_who_is_paid_what_and_who_is_held_back(app, make_user,
     assert "Held back from this run" in shown
     assert "Nia Nobank No bank details yet £7.00" in shown
     assert "Send this run" in shown and "Cancel this run" in shown
+    # A bank-file run pays nobody when it is sent: finance uploads the file to the bank.
+    assert "Sending pays each payment once" not in shown
+    assert "Nothing is paid until you upload the file to your bank" in shown
     assert "Download the bank file" not in shown
     assert "Mark this run paid" not in shown
 

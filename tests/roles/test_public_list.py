@@ -330,3 +330,11 @@ def test_the_list_is_as_of_now(client, monkeypatch):
     later = utcnow() + dt.timedelta(hours=2)
     monkeypatch.setattr(listing, "utcnow", lambda: later)
     assert listed_role_ids(get_list(client)) == []
+
+
+def test_one_role_matches_your_filters(client):
+    make_role("employed", title="employed", work_pattern="hybrid")
+    make_role("sessional", title="sessional", work_pattern="hybrid")
+    text = main_text(get_list(client, type="employed"))
+    assert "1 open role matches your filters" in text
+    assert "1 open role match your filters" not in text

@@ -259,6 +259,9 @@ def test_outcomes_go_once_to_every_decided_applicant(app, role, lead, decided):
     client = client_for(app, lead)
     page = client.get(matrix_url(role)).get_data(as_text=True)
     assert "2 decided applicants have not been told yet" in page
+    # Nothing is sent until the lead presses the button, and the page does not say otherwise.
+    assert "Sending emails each of them now" not in page
+    assert "“Send outcomes” emails each of them" in page
     response = post_form(client, matrix_url(role), f"{matrix_url(role)}/outcomes", {})
     assert response.status_code == 302
     assert "Outcomes sent: 1 shortlisted, 1 not shortlisted." in client.get(
@@ -529,3 +532,12 @@ def test_only_a_told_shortlisted_applicant_is_invited_by_the_lead(
         decisions.invite_to_interview(told, soon, "Room 5", "o@example.org", lead)
     assert count(Interview) == 1
     assert len(emails_to("o@example.org")) == 1
+
+
+def test_before_any_decision_the_page_does_not_say_everyone_was_told(
+    app, role, lead, make_user, scorers
+):
+    scored(role, make_user, scorers, [2, 2], [2, 2], email="later@example.org")
+    page = client_for(app, lead).get(matrix_url(role)).get_data(as_text=True)
+    assert "Every decided applicant has been told." not in page
+    assert "No application has a decision yet." in page

@@ -289,3 +289,59 @@ def test_drawing_again_asks_why_at_the_field_and_keeps_what_was_typed(client, hr
     assert latest.redraw_reason == "Quotas corrected"
     history = visible(text(client.get(url(role))).split('id="history"', 1)[1])
     assert "Quotas corrected" in history
+
+
+# --- Applicants not yet assessed, and what the page says once a draw is confirmed -----------------
+
+
+def test_confirming_while_anyone_is_unassessed_needs_an_explicit_choice(
+    client, hr, role, applicants
+):
+    spread(applicants, 5)
+    waiting = applicants.add(Region="South", Age_band="Under 25", met=None, name="Wes Waiting")
+    close(role)
+    draw = lottery.run_draw(role, hr)
+    page = text(client.get(url(role)))
+    # The summary and the Confirm button come before the detail (quotas, pool, chances).
+    assert page.index(f"Confirm draw {draw.id}") < page.index('id="quotas"')
+    unassessed = visible(page.split('id="unassessed"', 1)[1].split("</div>", 1)[0])
+    assert "1 applicant is not yet assessed, so not in this draw" in unassessed
+    assert f"{waiting.reference}: Wes Waiting" in unassessed
+    assert "What happens to the applicants not yet assessed?" in visible(page)
+
+    # No choice: nothing is confirmed, and the page says why at the choice.
+    token = csrf_from(page)
+    refused = client.post(url(role, f"/draws/{draw.id}/confirm"), data={"csrf_token": token})
+    assert refused.status_code == 200
+    assert error_at(text(refused), "unassessed").startswith(
+        f"Choose what happens to the 1 applicant not yet assessed ({waiting.reference})"
+    )
+    assert lottery.confirmed_draw_id(role) is None
+    assert db.session.scalar(select(func.count(Decision.id))) == 0
+
+    # "Not yet": still nothing confirmed.
+    client.post(
+        url(role, f"/draws/{draw.id}/confirm"), data={"csrf_token": token, "unassessed": "wait"}
+    )
+    assert lottery.confirmed_draw_id(role) is None
+
+    # Confirm without them: they stay undecided, the audit names them, the page says so.
+    response = client.post(
+        url(role, f"/draws/{draw.id}/confirm"),
+        data={"csrf_token": token, "unassessed": lottery.LEAVE_UNDECIDED},
+    )
+    assert response.status_code == 302
+    assert lottery.confirmed_draw_id(role) == draw.id
+    assert statuses(role)[waiting.id] == "submitted"
+    page = text(client.get(url(role)))
+    decided = visible(page.split('id="decided"', 1)[1].split("</div>", 1)[0])
+    assert f"Draw {draw.id} was confirmed" in decided and "by Harriet HR" in decided
+    assert "Of the 5 eligible applicants in the draw, 3 were shortlisted and 2 not shortlisted" in (
+        decided
+    )
+    undecided = visible(page.split('id="undecided"', 1)[1].split("</div>", 1)[0])
+    assert "1 applicant was not in the draw and has no decision yet" in undecided
+    assert f"{waiting.reference}: Wes Waiting" in undecided
+    # Not "0 eligible applicants" once everyone in the draw has a decision.
+    assert "0 eligible applicants" not in visible(page)
+    assert f"Draw {draw.id} had 5 eligible applicants for 3 places" in visible(page)

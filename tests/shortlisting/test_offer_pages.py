@@ -89,6 +89,9 @@ def test_hr_sees_what_can_be_done_next_for_each_application(client, hr):
     assert f"/hr/offers/{offer.id}/withdraw" in html
     assert "Offer made: waiting for a reply" in text
     assert "£19,124 a year" in text
+    # HR's own words, not the applicant's.
+    assert "we will contact you" not in text and "we will be in touch" not in text
+    assert "Where it is Shortlisted" in text
 
 
 def test_hr_makes_an_offer_from_the_form(client, hr):
@@ -295,11 +298,20 @@ def test_the_applicant_sees_the_offer_and_accepts_it(client, login):
 
     response = post_form(client, f"/offers/{offer.id}", {"answer": "accept"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/applications/{application.id}")
-    after = main_text(client.get(response.headers["Location"]).get_data(as_text=True))
+    # To the offer, with what happens next, and an email saying the same.
+    assert response.headers["Location"].endswith(f"/offers/{offer.id}#next-steps")
+    after = main_text(client.get(f"/offers/{offer.id}").get_data(as_text=True))
     assert "You have accepted the offer" in after
-    assert "Appointed" in after
-    assert "Accept or decline the offer" not in after
+    assert "What happens next" in after
+    assert "Add your bank details, so that we can pay you." in after
+    welcome = emails_to(applicant.email)[-1]
+    assert welcome.subject == "You have accepted the offer: Lived Experience Partner"
+    assert "What happens next" in welcome.body_text
+    assert "/account/bank-details" in welcome.body_text
+    assert f"/offers/{offer.id}" in welcome.body_text
+    status = main_text(client.get(f"/applications/{application.id}").get_data(as_text=True))
+    assert "Appointed" in status
+    assert "Accept or decline the offer" not in status
     assert fresh(Offer, offer.id).status == "accepted"
     assert "partner" in fresh(type(applicant), applicant.id).roles
     assert db.session.scalar(select(func.count(Appointment.id))) == 1
@@ -377,3 +389,13 @@ def test_a_withdrawn_offer_cannot_be_answered(client, login):
     assert "already been answered or withdrawn" in main_text(response.get_data(as_text=True))
     assert fresh(Offer, offer.id).status == "withdrawn"
     assert fresh(Application, application.id).status == "interview"
+
+
+def test_the_start_date_hint_gives_a_date_the_form_would_take(client, hr):
+    role = role_paid("employed")
+    application = application_at(role, "interview", applicant=person("applicant", full_name="Ann"))
+    text = main_text(client.get(f"/hr/applications/{application.id}/offer").get_data(as_text=True))
+    found = re.search(r"For example, (\d+) (\d+) (\d{4})\. Today or later", text)
+    assert found, text
+    day, month, year = (int(n) for n in found.groups())
+    assert dt.date(year, month, day) >= london_today()
