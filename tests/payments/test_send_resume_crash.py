@@ -12,6 +12,7 @@ key; the other finds nothing to resume. The data is committed on a database of i
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -213,4 +214,41 @@ def test_without_a_queue_a_large_run_is_sent_from_a_thread_after_the_request(
         assert (
             db.session.scalar(select(func.count(Payment.id)).where(Payment.status == "sent")) == 2
         )
+        db.session.remove()
+
+
+def test_the_workers_watch_queues_a_stopped_run_again(bacs_app: Flask) -> None:
+    """`flask lep worker` runs sending.watch: every interval it queues each stale run's send job
+    again (here the job is lost the first time, and held the second so the test can see it)."""
+    with bacs_app.app_context():
+        finance = new_user("finance", "Fran Finance")
+        approve_claim(partner_with_bank("Sam Partner"), finance, 850)
+        run = runs.build_run(finance)
+        lost = bacs_app.extensions["lep_job_queue"] = HeldQueue()
+        runs.start_sending(run, finance)
+        assert lost.jobs == [("lep.payments.runs.send_run", (run.id,))]  # never run
+        held = bacs_app.extensions["lep_job_queue"] = HeldQueue()
+        run = db.session.get(PaymentRun, run.id)
+        run.sender_lease_until = run.sender_lease_until - dt.timedelta(hours=1)
+        db.session.commit()
+        run_id = run.id
+        db.session.remove()
+
+    stop = threading.Event()
+    watcher = sending.watch(bacs_app, 0.05, stop)
+    try:
+        deadline = time.monotonic() + 20
+        while not held.jobs and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert held.jobs == [("lep.payments.runs.send_run", (run_id,))]  # once, then reserved
+    with bacs_app.app_context():
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "payment_run.resumed")
+        )
+        assert event is not None and event.actor_label == "worker"
+        runs.send_run(run_id)  # the worker runs the queued job
+        assert db.session.get(PaymentRun, run_id).status == "sent"
         db.session.remove()
