@@ -119,6 +119,9 @@ def test_an_applicant_accepts_an_offer(
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text(
         "You have accepted the offer"
     )
+    expect(page.locator("#next-steps")).to_have_text("What happens next")
+    audit("the offer after accepting, with what happens next")
+    page.goto(f"/applications/{offered.application_id}")
     expect(page.locator("#application-facts")).to_contain_text("Appointed")
     expect(page.locator("#offer")).to_contain_text("Accepted")
     audit("status page after accepting")
