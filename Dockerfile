@@ -27,5 +27,7 @@ COPY --from=assets /build/lep/static lep/static
 RUN useradd --create-home --uid 10001 lep && mkdir -p /app/instance && chown lep:lep /app/instance
 USER lep
 EXPOSE 8000
-# Migrations first (idempotent), then the web server.
-CMD ["sh", "-c", "flask db upgrade && exec gunicorn --workers ${WEB_CONCURRENCY:-2} --bind 0.0.0.0:${PORT} --access-logfile - wsgi:app"]
+# Migrations first (idempotent) as the tables' owner (MIGRATION_DATABASE_URL), then the app role's
+# grants (PostgreSQL: refused, and the container stops, if DATABASE_URL's role would own the
+# tables; README "Database roles"), then the web server as DATABASE_URL's role.
+CMD ["sh", "-c", "flask db upgrade && flask lep grant-app-role && exec gunicorn --workers ${WEB_CONCURRENCY:-2} --bind 0.0.0.0:${PORT} --access-logfile - wsgi:app"]

@@ -11,12 +11,13 @@ PYTEST_ARGS ?= -n auto --dist loadfile
 export FLASK_APP := wsgi:app
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format install install-dev assets db demo browser worker clean help bench bench-compare wrk
+.PHONY: run test lint format install install-dev assets db demo browser worker clean help bench bench-compare wrk audit
 
 help:
 	@echo "make run     set up, migrate, seed demo data and serve on http://127.0.0.1:$(PORT)"
 	@echo "make test    set up and run lint plus the whole test suite"
 	@echo "make lint    ruff (lint and format check) and mypy on lep/"
+	@echo "make audit   pip-audit: known vulnerabilities in the pinned packages (needs its data online)"
 	@echo "make bench   benchmark at SCALE=S|M|L on PostgreSQL (see bench/README.md)"
 	@echo "make bench-compare   the latest benchmark against the previous one"
 
@@ -43,8 +44,21 @@ assets: lep/static/nhsuk/VERSION
 install: $(VENV)/.runtime assets
 install-dev: $(VENV)/.dev assets
 
+# PostgreSQL: the app connects as a role that does not own the tables, so it cannot set the audit
+# log's triggers aside or rewrite it (lep/dbroles.py). Given only DATABASE_URL, these targets take
+# it as the owner's (migrations, grants) and run the app as APP_DB_ROLE on the same server; with
+# MIGRATION_DATABASE_URL set too, both are used as given.
+APP_DB_ROLE ?= lep_app
+ifneq ($(filter postgres%,$(DATABASE_URL)),)
+ifeq ($(MIGRATION_DATABASE_URL),)
+run db demo worker: export override MIGRATION_DATABASE_URL := $(DATABASE_URL)
+run db demo worker: export override DATABASE_URL := $(shell $(PYTHON) scripts/app_database_url.py '$(DATABASE_URL)' '$(APP_DB_ROLE)')
+endif
+endif
+
 db: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask lep grant-app-role --create
 
 demo: db
 	$(BIN)/flask lep demo
@@ -52,7 +66,7 @@ demo: db
 run: demo
 	@echo
 	@echo "lep is starting: open http://127.0.0.1:$(PORT)/ and sign in at http://127.0.0.1:$(PORT)/sign-in"
-	@echo "Database: $${DATABASE_URL:-sqlite:///instance/lep.sqlite3}"
+	@echo "Database: $${DATABASE_URL:-sqlite:///instance/lep.sqlite3}$${MIGRATION_DATABASE_URL:+ (migrated as the owner, MIGRATION_DATABASE_URL)}"
 	@echo "Emails the app sends: http://127.0.0.1:$(PORT)/dev/outbox (with MAIL_PROVIDER=outbox, the default, they go nowhere else)"
 	@echo
 	PORT=$(PORT) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
@@ -91,6 +105,16 @@ bench: install-dev wrk
 
 bench-compare: install-dev
 	$(BIN)/python -m bench.compare $(COMPARE_ARGS)
+
+# Known vulnerabilities in every pinned package, from PyPI's advisory data. pip-audit needs that
+# data online: where it cannot reach it, each package it could not check fails the audit
+# (--strict) instead of passing unchecked.
+audit: install-dev
+	@$(BIN)/pip-audit --strict --progress-spinner off --no-deps --disable-pip \
+	  -r requirements.txt -r requirements-dev.txt || { \
+	  echo "make audit: FAILED. Either a pinned package has a known vulnerability (listed above) or"; \
+	  echo "pip-audit could not reach PyPI's vulnerability data for one (\"could not be audited\"):"; \
+	  echo "then nothing was audited; run it where PyPI's JSON API is reachable."; exit 1; }
 
 clean:
 	rm -rf $(VENV) node_modules lep/static/nhsuk lep/static/assets .pytest_cache .mypy_cache .ruff_cache

@@ -22,8 +22,8 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'lep.sqlite3'}"
+def _database_url(name: str = "DATABASE_URL") -> str:
+    url = os.environ.get(name) or f"sqlite:///{INSTANCE_DIR / 'lep.sqlite3'}"
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
@@ -36,6 +36,13 @@ class Config:
     ENV_NAME = "default"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
+    # The tables' owner, for `flask db upgrade` and `flask lep grant-app-role` (lep/dbroles.py);
+    # unset, the migrations connect as DATABASE_URL (the app's role then owns the tables).
+    MIGRATION_DATABASE_URI = (
+        _database_url("MIGRATION_DATABASE_URL")
+        if os.environ.get("MIGRATION_DATABASE_URL")
+        else None
+    )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
@@ -178,6 +185,7 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SQLALCHEMY_DATABASE_URI = (os.environ.get("DATABASE_URL") and _database_url()) or "sqlite://"
+    MIGRATION_DATABASE_URI = None  # the suite migrates as DATABASE_URL (it owns its databases)
     MAIL_PROVIDER = "outbox"
     JOB_QUEUE = "inline"
     RATELIMIT_STORAGE_URI = "memory://"

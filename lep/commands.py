@@ -1,4 +1,4 @@
-"""`flask lep ...` commands: create-admin, demo, worker."""
+"""`flask lep ...` commands: create-admin, demo, worker, verify-audit, grant-app-role."""
 
 from __future__ import annotations
 
@@ -87,6 +87,45 @@ def send_emails() -> None:
         f"Emails tried: {done['tried']}; sent: {done['sent']}; to try again later: "
         f"{done['waiting']}; failed: {done['failed']}; held (may have been sent): {done['held']}."
     )
+
+
+@lep_cli.command("verify-audit")
+@with_appcontext
+def verify_audit() -> None:
+    """Check the audit log's hash chain; name the first broken link (exit status 1)."""
+    from lep.audit.chain import verify
+
+    verdict = verify(db.session())
+    if not verdict.intact:
+        raise click.ClickException(
+            f"{verdict.problem}. {verdict.events} audit events before it are intact."
+        )
+    click.echo(
+        f"{verdict.events} audit events checked: the chain is intact. Last event "
+        f"{verdict.last_id or 'none'}, hash {verdict.last_hash} (keep it somewhere else to "
+        "check later that nothing before it was rewritten)."
+    )
+
+
+@lep_cli.command("grant-app-role")
+@click.argument("role", required=False)
+@click.option(
+    "--create", is_flag=True, help="Make the role (LOGIN, with DATABASE_URL's password) if missing."
+)
+@with_appcontext
+def grant_app_role(role: str | None, create: bool) -> None:
+    """Give the app's database role only what it needs (PostgreSQL; run after `flask db upgrade`).
+
+    Connects as the tables' owner (MIGRATION_DATABASE_URL). ROLE defaults to DATABASE_URL's user.
+    """
+    from lep.dbroles import DatabaseRoleError
+    from lep.dbroles import grant_app_role as grant
+
+    try:
+        for line in grant(current_app.config, role, create=create):
+            click.echo(line)
+    except DatabaseRoleError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @lep_cli.command("demo")

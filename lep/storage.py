@@ -16,6 +16,8 @@ from pathlib import Path
 from flask import Flask, abort, current_app, send_file
 from werkzeug.wrappers import Response
 
+from lep.requests import clean_text
+
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -75,9 +77,33 @@ def get_storage() -> FileStorage:
     return storage
 
 
-def send_private_file(storage_key: str, content_type: str, name: str) -> Response:
-    """A stored file as a download with its checked type, never shown inline, never cached, and
-    sandboxed should a browser open it anyway. 404 if it has gone from storage."""
+def clean_file_name(filename: str, default: str = "file") -> str:
+    """The name a file came with, fit to show to staff: the last part of any path, with no control
+    characters at all (not even newlines), no bidirectional controls ("evil\\u202egnp.exe" would
+    show as "evilexe.png") and no zero-width characters. Only ever shown, never used to serve it."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "", clean_text(name))
+    return name.strip()[:200] or default
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def download_name(*parts: str, extension: str) -> str:
+    """A file name we make, never the uploader's: the parts in letters, digits and hyphens, and the
+    extension of the type the content was found to be, e.g. application-LEP-2026-000054-file.pdf."""
+    stem = "-".join(p for p in (_UNSAFE.sub("-", part).strip("-") for part in parts) if p)
+    ext = _UNSAFE.sub("", extension).lower() or "bin"
+    return f"{stem or 'file'}.{ext}"
+
+
+def send_private_file(
+    storage_key: str, content_type: str, name: str, *, inline: bool = False
+) -> Response:
+    """A stored file with its checked type, under a name we made (`download_name`): a download
+    (Content-Disposition: attachment), or `inline` where a page plays it (an <audio> element),
+    never cached, never sniffed, and sandboxed should a browser open it anyway. 404 if it has gone
+    from storage."""
     try:
         data = get_storage().read(storage_key)
     except (OSError, ValueError):
@@ -85,10 +111,11 @@ def send_private_file(storage_key: str, content_type: str, name: str) -> Respons
     response: Response = send_file(
         io.BytesIO(data),
         mimetype=content_type,
-        as_attachment=True,
+        as_attachment=not inline,
         download_name=name,
         max_age=0,
     )
+
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -14,8 +14,21 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
+_owner_engine = None
+
+
 def get_engine():
-    return current_app.extensions["migrate"].db.engine
+    # Migrations run as the tables' owner (MIGRATION_DATABASE_URL) when it is set; the app
+    # connects as a role that does not own them (lep/dbroles.py).
+    global _owner_engine
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URI")
+    if not owner_url:
+        return current_app.extensions["migrate"].db.engine
+    if _owner_engine is None:
+        from sqlalchemy import create_engine
+
+        _owner_engine = create_engine(owner_url)
+    return _owner_engine
 
 
 def get_engine_url():

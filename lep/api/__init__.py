@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
 
 from lep.api.schemas import ErrorSchema
 from lep.extensions import csrf
@@ -21,9 +22,20 @@ BEARER_SCHEME = {
 }
 
 
+# flask-smorest sends X-Pagination as JSON text but documents it as a bare object (a header's
+# `schema` is its value, a string here): OpenAPI 3 says "JSON inside the header" with `content`.
+PAGINATION_HEADER = {
+    "description": "Pagination metadata: a JSON object, as text, with these fields.",
+    "content": {"application/json": {"schema": PaginationMetadataSchema}},
+}
+
+
 class LepApi(Api):
     # Every error body (ours in lep.security.api_error and the API error handler) has this shape.
     ERROR_SCHEMA = ErrorSchema
+
+    def _register_pagination_header(self) -> None:
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
 
 
 def register_api(app: Flask) -> LepApi:

@@ -8,6 +8,10 @@ is left alone, and a role that has closed takes no new ones.
 
 from __future__ import annotations
 
+import io
+import math
+import struct
+import wave
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +20,7 @@ from sqlalchemy import select
 from lep import audit
 from lep.accounts.models import User
 from lep.applications import services
-from lep.applications.models import Application
+from lep.applications.models import Application, OtherWayRequest
 from lep.extensions import db
 from lep.roles.demo import ROLES as DEMO_ROLES
 from lep.roles.models import Role
@@ -84,6 +88,16 @@ class DemoApplication:
     status: str
     answered: int | None = None  # how many questions a draft has answered (None: all)
     support: dict[str, Any] = field(default_factory=dict)
+    recording: bool = False  # a supporting file: a short recording the panel can play
+
+
+POST = {
+    "contact_method": "post",
+    "address_line_1": "Flat 2, 14 Church Street",
+    "address_line_2": "Headingley",
+    "address_town": "Leeds",
+    "address_postcode": "LS6 3AA",
+}
 
 
 APPLICATIONS = [
@@ -107,6 +121,7 @@ APPLICATIONS = [
             "contact_times": "Afternoons",
             "guaranteed_interview": True,
         },
+        recording=True,
     ),
     DemoApplication("applicant3@example.org", PARTNER, "shortlisted"),
     DemoApplication("applicant4@example.org", PARTNER, "not_shortlisted"),
@@ -138,8 +153,24 @@ APPLICATIONS = [
     DemoApplication("applicant5@example.org", PANEL, "submitted"),
     DemoApplication("applicant8@example.org", PANEL, "declined"),
     DemoApplication("applicant4@example.org", RESEARCH, "draft", answered=1),
-    DemoApplication("applicant6@example.org", RESEARCH, "submitted"),
+    DemoApplication("applicant6@example.org", RESEARCH, "submitted", support=POST),
 ]
+
+
+def demo_recording(seconds: float = 2.0) -> bytes:
+    """A quiet 440 Hz tone as a WAV file: the demo's stand-in for someone speaking their answers."""
+    rate = 8000
+    frames = b"".join(
+        struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * n / rate)))
+        for n in range(int(rate * seconds))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(rate)
+        sound.writeframes(frames)
+    return buffer.getvalue()
 
 
 def seed_applications() -> list[tuple[str, list[str]]]:
@@ -162,7 +193,22 @@ def seed_applications() -> list[tuple[str, list[str]]]:
         if not services.role_is_open(role):
             continue  # a closed role takes no new applications, even in the demo
         _apply(spec, role, user, number)
+    _other_way_request()
     return accounts
+
+
+def _other_way_request() -> None:
+    """The main demo applicant asks to apply on paper by post, for the dashboard and HR's tasks."""
+    user = db.session.scalar(select(User).where(User.email == "applicant@example.org"))
+    role = db.session.scalar(select(Role).where(Role.title == PANEL))
+    if user is None or role is None or not services.role_is_open(role):
+        return
+    asked = select(OtherWayRequest.id).where(
+        OtherWayRequest.user_id == user.id, OtherWayRequest.role_id == role.id
+    )
+    if db.session.scalar(asked) is not None:
+        return
+    services.request_other_way(role, user, "paper", "Large print, please", "post", "", dict(POST))
 
 
 def _apply(spec: DemoApplication, role: Role, user: User, number: int) -> Application:
@@ -175,6 +221,8 @@ def _apply(spec: DemoApplication, role: Role, user: User, number: int) -> Applic
             raise RuntimeError(f"demo answer for {role.title!r} does not fit: {problems}")
     if spec.support:
         services.save_support(application, **spec.support)
+    if spec.recording:
+        services.attach_file(application, "my answers.wav", demo_recording())
     # A lottery role's quota questions, if it has any.
     quota = {c.id: c.options[number % len(c.options)] for c in role.quota_categories if c.options}
     if quota:

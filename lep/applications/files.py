@@ -1,10 +1,26 @@
-"""What a file really is, from its first bytes, never from its name."""
+"""What a file really is, from its content, never from its name.
+
+The first bytes say what a file claims to be; pictures and recordings are then decoded to prove it
+(Pillow reads the whole picture, mutagen the recording's headers and frames), so a file that only
+starts like an MP3 (FF FB) or a PNG is refused.
+"""
 
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import mutagen
+from mutagen.mp3 import MP3 as MP3File
+from mutagen.mp4 import MP4 as MP4File
+from mutagen.oggflac import OggFLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE as WAVEFile
+from PIL import Image
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -36,8 +52,73 @@ ALLOWED_DESCRIPTION = (
 )
 
 
+ALL = (PDF, DOCX, DOC, ODT, PNG, JPEG, GIF, WEBP, MP3, WAV, OGG, M4A)
+_BY_CONTENT_TYPE = {t.content_type: t for t in ALL}
+MAX_PIXELS = 50_000_000  # a picture bigger than this is not a supporting file (or a receipt)
+
+
+def extension_for(content_type: str) -> str:
+    """The extension for a type we detected ("pdf"), "bin" for anything else."""
+    known = _BY_CONTENT_TYPE.get(content_type)
+    return known.extension if known is not None else "bin"
+
+
 def sniff(data: bytes) -> FileType | None:
     """The type of an allowed file, judged by its content; None for anything else."""
+    claimed = _claimed(data)
+    if claimed is None:
+        return None
+    if claimed.kind == "image" and not _is_picture(data, claimed):
+        return None
+    if claimed.kind == "audio" and not _is_recording(data, claimed):
+        return None
+    return claimed
+
+
+def _is_picture(data: bytes, claimed: FileType) -> bool:
+    """Pillow opens it as the format its first bytes claim, checks it, and decodes every pixel."""
+    formats = {PNG: "PNG", JPEG: "JPEG", GIF: "GIF", WEBP: "WEBP"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[formats[claimed]]) as picture:
+                width, height = picture.size
+                if width * height > MAX_PIXELS:
+                    return False
+                picture.verify()  # a PNG's chunks to the end, with their checksums
+            with Image.open(io.BytesIO(data), formats=[formats[claimed]]) as picture:
+                picture.load()  # and every pixel decoded
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning, EOFError):
+        return False
+    except Image.DecompressionBombError:
+        return False
+    return True
+
+
+_AUDIO_READERS: dict[FileType, tuple[Callable[..., mutagen.FileType], ...]] = {
+    MP3: (MP3File,),
+    WAV: (WAVEFile,),
+    OGG: (OggVorbis, OggOpus, OggFLAC),
+    M4A: (MP4File,),
+}
+
+
+def _is_recording(data: bytes, claimed: FileType) -> bool:
+    """mutagen reads the stream's headers (for an MP3, frames that follow each other) and finds
+    sound of some length in it."""
+    for reader in _AUDIO_READERS[claimed]:
+        try:
+            found = reader(io.BytesIO(data))
+        except Exception:  # noqa: S112 - mutagen raises many kinds for a file it cannot read
+            continue
+        info = getattr(found, "info", None)
+        if info is not None and getattr(info, "length", 0) > 0:
+            return True
+    return False
+
+
+def _claimed(data: bytes) -> FileType | None:
+    """What the first bytes say the file is."""
     head = data[:64]
     if head.startswith(b"%PDF-"):
         return PDF

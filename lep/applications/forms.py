@@ -23,6 +23,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, ValidationError
 
+from lep.applications.address import FIELDS as ADDRESS_FIELDS
+from lep.applications.address import LINE_MAX, POSTCODE_MAX, address_problems
 from lep.applications.models import CONTACT_METHODS, OTHER_WAYS, Application
 from lep.applications.services import MAX_FIELD
 from lep.forms import strip
@@ -70,7 +72,41 @@ class ActionForm(FlaskForm):
     """A button that changes the application (withdraw, delete): only its CSRF token."""
 
 
-class SupportForm(FlaskForm):
+class AddressForm(FlaskForm):
+    """The postal address fields (GOV.UK's multiple-input address), needed when post is chosen.
+    The rules are lep.applications.address's, so the page and the service say the same."""
+
+    address_line_1 = StringField(
+        "Address line 1", filters=[strip], validators=[_too_long("Address line 1", LINE_MAX)]
+    )
+    address_line_2 = StringField(
+        "Address line 2 (optional)",
+        filters=[strip],
+        validators=[_too_long("Address line 2", LINE_MAX)],
+    )
+    address_town = StringField(
+        "Town or city", filters=[strip], validators=[_too_long("Town or city", LINE_MAX)]
+    )
+    address_postcode = StringField(
+        "Postcode", filters=[strip], validators=[_too_long("Postcode", POSTCODE_MAX)]
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.data.get("contact_method") != "post":
+            return valid
+        for name, message in address_problems(self.data).items():
+            field = self[name]
+            if not field.errors:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
+    def address_fields(self) -> dict[str, str]:
+        return {name: self[name].data or "" for name in ADDRESS_FIELDS}
+
+
+class SupportForm(AddressForm):
     adjustments_application = TextAreaField(
         "What would help you to apply? (optional)",
         description=(
@@ -128,6 +164,7 @@ class SupportForm(FlaskForm):
             "adjustments_interview": application.adjustments_interview,
             "contact_method": application.contact_method,
             "phone": application.phone,
+            **{name: getattr(application, name) for name in ADDRESS_FIELDS},
             "contact_times": application.contact_times,
             "helped_by": application.helped_by,
             "guaranteed_interview": application.guaranteed_interview,
@@ -150,6 +187,7 @@ class SupportForm(FlaskForm):
             "adjustments_interview": self.adjustments_interview.data or "",
             "contact_method": self.contact_method.data or None,
             "phone": self.phone.data or "",
+            **self.address_fields(),
             "contact_times": self.contact_times.data or "",
             "helped_by": (self.helped_by.data or "") if self.helped.data == "yes" else "",
             "guaranteed_interview": bool(self.guaranteed_interview.data),
@@ -195,7 +233,7 @@ class CheckForm(FlaskForm):
     declaration = BooleanField("I confirm the information I have given is true")
 
 
-class OtherWayForm(FlaskForm):
+class OtherWayForm(AddressForm):
     method = RadioField(
         "How would you like to apply?",
         choices=[SelectChoice(k, v) for k, v in OTHER_WAYS.items()],

@@ -128,7 +128,7 @@ def role_applications(role_id: int) -> ResponseReturnValue:
     applications = db.paginate(
         select(Application)
         .where(Application.role_id == role.id, Application.status != "draft")
-        .options(selectinload(Application.applicant))
+        .options(selectinload(Application.applicant), selectinload(Application.files))
         .order_by(Application.submitted_at, Application.id),
         page=min(max(page, 1), 100_000),
         per_page=APPLICATIONS_PAGE,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lep.accounts.models import User
+from lep.applications.address import PostalAddress, address_of
 from lep.db import TimestampMixin, UTCDateTime, one_of, utcnow
 from lep.extensions import db
 from lep.roles.models import Question, QuotaCategory, Role
@@ -70,6 +71,11 @@ class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     contact_method: Mapped[str | None] = mapped_column(String(10))
     contact_times: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    # For letters, when they chose post (lep.applications.address).
+    address_line_1: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_line_2: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
     helped_by: Mapped[str] = mapped_column(Text, default="")  # who is helping them apply, if anyone
     guaranteed_interview: Mapped[bool] = mapped_column(default=False)
 
@@ -89,6 +95,10 @@ class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     def status_text(self) -> str:
         return APPLICATION_STATUSES[self.status]
 
+    @property
+    def postal_address(self) -> PostalAddress | None:
+        return address_of(self)
+
     def answer_for(self, question_id: int) -> Answer | None:
         return next((a for a in self.answers if a.question_id == question_id), None)
 
@@ -101,6 +111,8 @@ class Answer(db.Model):  # type: ignore[name-defined,misc]
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(Text, default="")
+    # Saved with "Save and come back later": kept, but not finished until Continue is pressed.
+    draft: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     application: Mapped[Application] = relationship(back_populates="answers")
@@ -153,9 +165,17 @@ class OtherWayRequest(TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     details: Mapped[str] = mapped_column(Text, default="")
     contact_method: Mapped[str] = mapped_column(String(10), default="email")
     phone: Mapped[str] = mapped_column(String(40), default="")
+    address_line_1: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_line_2: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_town: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     outcome: Mapped[str] = mapped_column(Text, default="")
 
     role: Mapped[Role] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def postal_address(self) -> PostalAddress | None:
+        return address_of(self)

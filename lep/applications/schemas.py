@@ -46,6 +46,11 @@ def _answers_in_question_order(application: Application) -> list[Any]:
     return sorted(application.answers, key=lambda a: (a.question.position, a.question_id))
 
 
+def _address_lines(obj: Any) -> list[str]:
+    address = obj.postal_address
+    return address.lines if address is not None else []
+
+
 def application_ref(application: Application) -> str:
     """What /api/v1/applications/{ref} takes: the reference, or draft-<id> for a draft."""
     return application.reference or f"draft-{application.id}"
@@ -107,6 +112,11 @@ class ContactPreferencesSchema(Schema):
         attribute="contact_times", dump_only=True, metadata={"description": "Good times to call"}
     )
     phone = fields.String(dump_only=True)
+    address = fields.Function(
+        _address_lines,
+        dump_only=True,
+        metadata={"description": "The postal address for letters (when post was chosen), as lines"},
+    )
 
     def get_method_text(self, application: Any) -> str | None:
         return CONTACT_METHODS.get(application.contact_method or "")
@@ -186,6 +196,11 @@ class OtherWayRequestSchema(Schema):
     details = fields.String(dump_only=True)
     contact_method = fields.String(dump_only=True)
     phone = fields.String(dump_only=True)
+    address = fields.Function(
+        _address_lines,
+        dump_only=True,
+        metadata={"description": "The postal address for letters (when post was chosen), as lines"},
+    )
     requested_at = fields.AwareDateTime(attribute="created_at", dump_only=True, allow_none=True)
     dealt_with_at = fields.AwareDateTime(attribute="done_at", dump_only=True, allow_none=True)
     outcome = fields.String(dump_only=True)

@@ -7,14 +7,16 @@ is a guarded transition (draft -> submitted) that happens once, however often it
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from lep import audit
-from lep.applications.files import ALLOWED_DESCRIPTION, MAX_FILE_BYTES, sniff
+from lep.applications.address import PostalAddress, address_problems, read_address
+from lep.applications.files import ALLOWED_DESCRIPTION, MAX_FILE_BYTES, extension_for, sniff
 from lep.applications.models import (
     CONTACT_METHODS,
     OTHER_WAYS,
@@ -28,7 +30,7 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import deliver_queued, queue_email
 from lep.roles.models import Question, Role
-from lep.storage import get_storage
+from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_datetime
 from lep.urls import external_url
 
@@ -108,8 +110,12 @@ def _draft(application: Application) -> None:
         raise ApplicationError({"application": closed})
 
 
-def save_answer(application: Application, question: Question, text: str) -> dict[str, str]:
-    """Save what was typed, always (nothing typed is lost). Returns problems to show, if any."""
+def save_answer(
+    application: Application, question: Question, text: str, *, draft: bool = False
+) -> dict[str, str]:
+    """Save what was typed, always (nothing typed is lost). Returns problems to show, if any.
+
+    `draft`: saved to come back to later, so not finished yet (resuming starts there)."""
     _draft(application)
     if question.role_id != application.role_id:
         raise ApplicationError({"question": "That question is not part of this application"})
@@ -118,13 +124,21 @@ def save_answer(application: Application, question: Question, text: str) -> dict
     text = text[:MAX_TEXT]
     answer = application.answer_for(question.id)
     if answer is None:
-        answer = Answer(application=application, question_id=question.id, text=text)
+        answer = Answer(application=application, question_id=question.id, text=text, draft=draft)
         db.session.add(answer)
     else:
         answer.text = text
+        answer.draft = draft
     application.updated_at = utcnow()
     db.session.commit()
     return problems
+
+
+def answer_finished(question: Question, answer: Answer | None) -> bool:
+    """Continued past with nothing to put right: not missing, not over the limit, not a draft."""
+    if answer is None or answer.draft:
+        return False
+    return not answer_problems(question, answer.text)
 
 
 def answer_problems(question: Question, text: str) -> dict[str, str]:
@@ -150,6 +164,8 @@ def save_support(application: Application, **fields: Any) -> None:
     phone = (fields.get("phone") or "").strip()
     if method in {"phone", "text"} and not phone:
         errors["phone"] = "Enter a phone number so we can call or text you"
+    if method == "post":
+        errors.update(address_problems(fields))
     for name in ("adjustments_application", "adjustments_interview", "contact_times", "helped_by"):
         if len(fields.get(name) or "") > MAX_FIELD:
             errors[name] = f"This must be {MAX_FIELD:,} characters or fewer"
@@ -160,11 +176,19 @@ def save_support(application: Application, **fields: Any) -> None:
     application.contact_method = method
     application.contact_times = (fields.get("contact_times") or "").strip()
     application.phone = phone
+    _keep_address(application, fields if method == "post" else None)
     application.helped_by = (fields.get("helped_by") or "").strip()
     application.guaranteed_interview = bool(fields.get("guaranteed_interview"))
     application.support_saved = True
     application.updated_at = utcnow()
     db.session.commit()
+
+
+def _keep_address(obj: Application | OtherWayRequest, fields: Mapping[str, Any] | None) -> None:
+    """The address for letters, when they chose post; otherwise none is kept."""
+    address = read_address(fields) if fields is not None else PostalAddress("", "", "", "")
+    for name, value in address.as_fields().items():
+        setattr(obj, name, value)
 
 
 def save_quota_answers(application: Application, answers: dict[int, str]) -> None:
@@ -206,9 +230,8 @@ def attach_file(application: Application, filename: str, data: bytes) -> Support
     for old in list(application.files):
         storage.delete(old.storage_key)
         application.files.remove(old)
-    # No control characters at all (not even newlines): the name goes into a download header.
-    name = re.sub(r"[\x00-\x1f\x7f]", "", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
-    name = name.strip()[:200] or "file"
+    # Shown to the applicant and HR, never used to serve the file (file_download_name is).
+    name = clean_file_name(filename)
     record = SupportingFile(
         application=application,
         storage_key=key,
@@ -227,6 +250,30 @@ def attach_file(application: Application, filename: str, data: bytes) -> Support
     )
     db.session.commit()
     return record
+
+
+def file_download_name(application: Application, record: SupportingFile) -> str:
+    """The name a supporting file is served under, whoever downloads it: made from the reference
+    and the detected type (application-LEP-2026-000054-file.pdf), never the name it came with,
+    which may name the person or pretend to be another type."""
+    reference = application.reference or f"draft-{application.id}"
+    return download_name(
+        "application", reference, "file", extension=extension_for(record.content_type)
+    )
+
+
+def record_file_download(
+    application: Application, record: SupportingFile, by: Any, *, audience: str, played: bool
+) -> None:
+    """Audit that someone took (or played) a supporting file: the applicant, hr or the panel."""
+    audit.record(
+        "application.file_downloaded",
+        "application",
+        application.id,
+        after={"file_id": record.id, "audience": audience, "played": played},
+        actor=by,
+    )
+    db.session.commit()
 
 
 def remove_file(application: Application, file_id: int) -> None:
@@ -369,8 +416,16 @@ def delete_draft(application: Application) -> None:
 
 
 def request_other_way(
-    role: Role, user: Any, method: str, details: str, contact_method: str, phone: str
+    role: Role,
+    user: Any,
+    method: str,
+    details: str,
+    contact_method: str,
+    phone: str,
+    address: Mapping[str, Any] | None = None,
 ) -> OtherWayRequest:
+    """Ask HR to help someone apply another way. `address`: the address fields, needed when
+    they chose to be contacted by post."""
     errors = {}
     if method not in OTHER_WAYS:
         errors["method"] = "Select how you would like to apply"
@@ -378,6 +433,8 @@ def request_other_way(
         errors["contact_method"] = "Select how you would like us to contact you"
     if contact_method in {"phone", "text"} and not phone.strip():
         errors["phone"] = "Enter a phone number so we can call or text you"
+    if contact_method == "post":
+        errors.update(address_problems(address or {}))
     if len(details) > MAX_FIELD:
         errors["details"] = f"This must be {MAX_FIELD:,} characters or fewer"
     if errors:
@@ -390,6 +447,7 @@ def request_other_way(
         contact_method=contact_method,
         phone=phone.strip(),
     )
+    _keep_address(request_, (address or {}) if contact_method == "post" else None)
     db.session.add(request_)
     db.session.flush()
     audit.record(
@@ -433,6 +491,18 @@ def applications_for(user_id: int) -> list[Application]:
             select(Application)
             .where(Application.applicant_id == user_id)
             .order_by(Application.updated_at.desc())
+        )
+    )
+
+
+def other_way_requests_for(user_id: int) -> list[OtherWayRequest]:
+    """The person's requests to apply another way, newest first, with their roles."""
+    return list(
+        db.session.scalars(
+            select(OtherWayRequest)
+            .where(OtherWayRequest.user_id == user_id)
+            .options(selectinload(OtherWayRequest.role))
+            .order_by(OtherWayRequest.created_at.desc(), OtherWayRequest.id.desc())
         )
     )
 

@@ -85,13 +85,13 @@ def _question_url(application: Application, n: int, change: bool = False) -> str
 
 
 def resume_url(application: Application) -> str:
-    """The first step still to do; the check page when everything is done; the status page for an
-    application that has been sent or whose role has closed."""
+    """The first step not finished (a question not answered, over its limit, or saved half-written
+    to come back to); the check page when everything is done; the status page for an application
+    that has been sent or whose role has closed."""
     if not _editable(application):
         return url_for("applications.status", application_id=application.id)
     for n, question in enumerate(application.role.questions, start=1):
-        answer = application.answer_for(question.id)
-        if services.answer_problems(question, answer.text if answer else ""):
+        if not services.answer_finished(question, application.answer_for(question.id)):
             return _question_url(application, n)
     if not application.support_saved:
         if not application.files:
@@ -194,7 +194,9 @@ def question(application_id: int, n: int) -> ResponseReturnValue:
         form = forms.AnswerForm(question_text=current.text)
         if form.validate_on_submit():
             try:
-                problems = services.save_answer(application, current, form.text())
+                problems = services.save_answer(
+                    application, current, form.text(), draft="later" in request.form
+                )
             except services.ApplicationError:
                 return _not_editable(application)
             if "later" in request.form:
@@ -293,14 +295,21 @@ def remove_file(application_id: int) -> ResponseReturnValue:
 @bp.route("/applications/<int:application_id>/files/<int:file_id>")
 @require_role("applicant", "hr")
 def download_file(application_id: int, file_id: int) -> ResponseReturnValue:
-    """The file, to its owner or HR only, as a download with its checked type: never inline."""
+    """The file, to its owner or HR only (the panel has its own link), as a download under a name
+    we make, with its checked type: never inline. Audited."""
     application = db.session.get(Application, application_id)
     record = db.session.get(SupportingFile, file_id)
     if application is None or record is None or record.application_id != application.id:
         abort(404)
-    if application.applicant_id != current_user.id and not current_user.has_role("hr"):
-        abort(404)
-    return send_private_file(record.storage_key, record.content_type, record.original_name)
+    own = application.applicant_id == current_user.id
+    if not own and not current_user.has_role("hr"):
+        abort(404)  # another applicant: as for every page of someone else's application
+    services.record_file_download(
+        application, record, _me(), audience="applicant" if own else "hr", played=False
+    )
+    return send_private_file(
+        record.storage_key, record.content_type, services.file_download_name(application, record)
+    )
 
 
 # --- Support and adjustments ------------------------------------------------------------------
@@ -516,6 +525,7 @@ def other_way(role_id: int) -> ResponseReturnValue:
                 form.details.data or "",
                 form.contact_method.data or "",
                 form.phone.data or "",
+                form.address_fields(),
             )
         except services.ApplicationError as exc:
             show_errors(form, exc.errors)

@@ -1,4 +1,9 @@
-"""audit.record(): the one way to write an audit event."""
+"""audit.record(): the one way to write an audit event.
+
+An event is kept with the session until its transaction commits, then chained and inserted with
+the rest of the transaction's events (lep/audit/chain.py), so no two writers ever hold the chain
+for longer than a COMMIT. Events recorded inside a savepoint that rolls back are dropped with it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
 
+from lep.audit import chain
 from lep.audit.models import AuditEvent
 from lep.db import utcnow
 from lep.extensions import db
@@ -80,28 +87,91 @@ def record(
     else:
         actor_id = None
         label = actor_label or ("anonymous" if has_request_context() else "system")
-    event = AuditEvent(
-        actor_id=actor_id,
-        actor_label=label,
+    row = {
+        "occurred_at": utcnow(),
+        "actor_id": actor_id,
+        "actor_label": label,
         **_columns(Event(action, subject_type, subject_id, before, after)),
-    )
-    db.session.add(event)
+    }
+    event = AuditEvent(**row)
+    _keep([row], [event])
     return event
 
 
 def record_many(events: list[Event], *, actor_label: str = "system") -> None:
-    """Events done by the system (a job), added to the current transaction in one statement.
+    """Events done by the system (a job), added to the current transaction.
 
-    For thousands at once (a payment run's payments): rows, not ORM objects, sent with the
-    driver's executemany, which needs no ids back. The same columns as `record` writes.
+    For thousands at once (a payment run's payments): rows, not ORM objects, written at the
+    commit in one statement with the driver's executemany. The same columns as `record` writes.
     """
     if not events:
         return
     now = utcnow()
-    db.session.execute(
-        insert(AuditEvent),
+    _keep(
         [
             {"occurred_at": now, "actor_id": None, "actor_label": actor_label, **_columns(e)}
             for e in events
         ],
+        [None] * len(events),
     )
+
+
+# -- kept until the commit ------------------------------------------------------------------------
+
+PENDING_KEY = "lep_audit_pending"
+
+
+@dataclass
+class _Pending:
+    transaction: SessionTransaction | None  # the innermost one when recorded
+    rows: list[dict[str, Any]]
+    events: list[AuditEvent | None]  # what `record` returned: given its id and hashes
+
+
+def _keep(rows: list[dict[str, Any]], events: list[AuditEvent | None]) -> None:
+    session = db.session()
+    # Begun now if not yet (as the first query would), so a rollback before any query drops it.
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(PENDING_KEY, []).append(_Pending(transaction, rows, events))
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_kept(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its events wait for the real commit
+    pending: list[_Pending] = session.info.pop(PENDING_KEY, None) or []
+    if not pending:
+        return
+    session.flush()  # the transaction's other changes first: the chain's turn is taken last
+    chain.write(session, [row for kept in pending for row in kept.rows])
+    for kept in pending:
+        for row, event in zip(kept.rows, kept.events, strict=True):
+            if event is not None:
+                event.id, event.prev_hash, event.hash = row["id"], row["prev_hash"], row["hash"]
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending: list[_Pending] | None = session.info.get(PENDING_KEY)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        return
+    session.info[PENDING_KEY] = [
+        kept for kept in pending if not _within(kept.transaction, previous_transaction)
+    ]
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)  # closed without a commit: nothing was written

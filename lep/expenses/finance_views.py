@@ -269,7 +269,8 @@ def receipt(claim_id: int, receipt_id: int) -> ResponseReturnValue:
     record = db.session.get(ClaimReceipt, receipt_id)
     if record is None or record.line.claim_id != claim.id:
         abort(404)
-    return send_private_file(record.storage_key, record.content_type, record.original_name)
+    name = services.receipt_download_name(claim, record)
+    return send_private_file(record.storage_key, record.content_type, name)
 
 
 # --- Categories -----------------------------------------------------------------------------

@@ -12,7 +12,6 @@ different person. Policy breaches (caps, no receipt) are flagged on the line, ne
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lep import audit
-from lep.applications.files import MAX_FILE_BYTES, sniff
+from lep.applications.files import MAX_FILE_BYTES, extension_for, sniff
 from lep.applications.models import Application
 from lep.db import utcnow
 from lep.expenses import mileage, paydates
@@ -40,7 +39,7 @@ from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
 from lep.roles.models import Role
-from lep.storage import get_storage
+from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
 
@@ -205,9 +204,17 @@ def _check_receipt_file(filename: str, data: bytes) -> tuple[str, str]:
     kind = sniff(data)
     if kind is None or kind.kind not in RECEIPT_KINDS:
         raise ExpenseError({"receipt": f"The selected file must be {RECEIPT_TYPES}"})
-    # No control characters at all: the name goes into a download header.
-    name = re.sub(r"[\x00-\x1f\x7f]", "", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
-    return kind.content_type, name.strip()[:200] or "receipt"
+    # Shown to finance, never used to serve the file (receipt_download_name is).
+    return kind.content_type, clean_file_name(filename, "receipt")
+
+
+def receipt_download_name(claim: Claim, receipt: ClaimReceipt) -> str:
+    """The name a receipt is served under: receipt-EXP-2026-000012-3.pdf (the claim, the receipt,
+    the detected type), never the name it came with."""
+    reference = claim.reference or f"draft-{claim.id}"
+    return download_name(
+        "receipt", reference, str(receipt.id), extension=extension_for(receipt.content_type)
+    )
 
 
 def _check_line(

@@ -313,7 +313,8 @@ def receipt(claim_id: int, line_id: int, receipt_id: int) -> ResponseReturnValue
     line = db.session.get(ClaimLine, line_id)
     if line is None or line.claim_id != claim.id:
         abort(404)
-    return send_private_file(record.storage_key, record.content_type, record.original_name)
+    name = services.receipt_download_name(claim, record)
+    return send_private_file(record.storage_key, record.content_type, name)
 
 
 # --- Send, cancel -------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from lep.access import public, signed_in
-from lep.applications.services import applications_for, role_is_open
+from lep.applications.models import CONTACT_METHODS, OTHER_WAYS
+from lep.applications.services import applications_for, other_way_requests_for, role_is_open
 
 bp = Blueprint("main", __name__)
 
@@ -26,6 +27,9 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "main/dashboard.html",
         applications=applications_for(current_user.id),
+        other_way_requests=other_way_requests_for(current_user.id),
+        other_ways=OTHER_WAYS,
+        contact_methods=CONTACT_METHODS,
         role_is_open=role_is_open,
     )
 

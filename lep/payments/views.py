@@ -86,7 +86,9 @@ def index() -> ResponseReturnValue:
         )
         for run_id, status, count in rows:
             counts.setdefault(run_id, {})[status] = count
-    return render_template("payments/index.html", runs=found, counts=counts)
+    return render_template(
+        "payments/index.html", runs=found, counts=counts, stopped=sending.is_stale
+    )
 
 
 # --- The preview, and building a run ------------------------------------------------------------

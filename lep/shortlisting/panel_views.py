@@ -14,12 +14,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from lep.access import require_role, signed_in
+from lep.applications import services as application_services
+from lep.applications.models import SupportingFile
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
 from lep.shortlisting import panel_forms as forms
 from lep.shortlisting import panels, scoring
 from lep.shortlisting.models import SCALE, SCORECARD_STATUSES, Panel
+from lep.storage import send_private_file
 
 bp = Blueprint("panel", __name__)
 
@@ -125,6 +128,28 @@ def application(role_id: int, application_id: int) -> ResponseReturnValue:
         read_only=read_only or (panel.scoring_closed_at is not None and request.method == "GET"),
         saved={s.criterion_id: s for s in card.scores} if card else {},
     )
+
+
+@bp.route("/panel/roles/<int:role_id>/applications/<int:application_id>/files/<int:file_id>")
+@signed_in
+def supporting_file(role_id: int, application_id: int, file_id: int) -> ResponseReturnValue:
+    """An application's supporting file, to a scorer who may score it (403 for anyone else), under
+    a name made from the reference: a download, or with ?play=1 a recording for the page's audio
+    player. Every download and play is audited."""
+    record = db.session.get(SupportingFile, file_id)
+    if record is None or record.application_id != application_id:
+        abort(404)
+    application = record.application
+    if application.role_id != role_id:
+        abort(404)
+    if not scoring.may_open_file(application, _me()):
+        abort(403)
+    play = request.args.get("play") == "1" and record.kind == "audio"
+    application_services.record_file_download(
+        application, record, _me(), audience="panel", played=play
+    )
+    name = application_services.file_download_name(application, record)
+    return send_private_file(record.storage_key, record.content_type, name, inline=play)
 
 
 @bp.route(

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lep import audit
-from lep.applications.models import Answer, Application
+from lep.applications.models import Answer, Application, SupportingFile
 from lep.db import utcnow
 from lep.extensions import db
 from lep.roles.models import Criterion, Role
@@ -191,6 +191,17 @@ class BlindCriterion:
 
 
 @dataclass(frozen=True)
+class BlindFile:
+    """A supporting file as a scorer is told of it: what kind and how big, never its name (which
+    may name the person). The file itself may still identify them: the page says so."""
+
+    id: int
+    kind: str  # pdf, word, image, audio
+    content_type: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class BlindApplication:
     """All a scorer is shown of an application. Nothing else about it reaches their pages."""
 
@@ -199,6 +210,7 @@ class BlindApplication:
     role_title: str
     questions: list[BlindQuestion]
     criteria: list[BlindCriterion]
+    files: list[BlindFile] = field(default_factory=list)
 
 
 def blind_view(application: Application) -> BlindApplication:
@@ -221,9 +233,28 @@ def blind_view(application: Application) -> BlindApplication:
     criteria = [
         BlindCriterion(c.id, c.text, c.essential, covering[c.id]) for c in scored_criteria(role)
     ]
+    files = [
+        BlindFile(f.id, f.kind, f.content_type, f.size_bytes)
+        for f in db.session.scalars(
+            select(SupportingFile)
+            .where(SupportingFile.application_id == application.id)
+            .order_by(SupportingFile.id)
+        )
+    ]
     return BlindApplication(
-        application.id, application.reference or "", role.title, questions, criteria
+        application.id, application.reference or "", role.title, questions, criteria, files
     )
+
+
+def may_open_file(application: Application, scorer: Any) -> bool:
+    """A supporting file goes to a scorer who may score its application: on the role's panel (and
+    still able to score), not their own application, no conflict of interest declared."""
+    if seat(application.role_id, scorer) is None:
+        return False
+    if scorable_application(application.role, scorer, application.id) is None:
+        return False
+    card = card_of(application.id, scorer.id)
+    return card is None or card.status != "conflict"
 
 
 # --- Scorecards --------------------------------------------------------------------------------

@@ -135,6 +135,7 @@ def test_an_application_as_its_applicant_sees_it(client, login, make_user, roles
             "method_text": "Phone call",
             "times": "Mornings",
             "phone": "07700 900123",
+            "address": [],  # only for post
         },
         "guaranteed_interview": True,
         "quota_answers": [],

@@ -112,6 +112,7 @@ def test_everything_about_me_and_nothing_about_anyone_else(
         "method_text": "Text message",
         "times": "",
         "phone": "07700 900456",
+        "address": [],  # only for post
     }
     assert [a["answer"] for a in sent["answers"]] == [ANSWER, ANSWER]
     assert sent["files"][0]["original_name"] == "story.pdf"

@@ -12,6 +12,7 @@ import pytest
 from lep.applications import services
 from lep.applications.models import SupportingFile
 from lep.extensions import db
+from tests.applications import media
 from tests.applications.conftest import audit_actions, fresh, location, main_text, post, start
 from tests.conftest import sign_in
 from tests.helpers import error_at, summary_links
@@ -81,8 +82,13 @@ def test_a_real_file_is_kept_and_served_only_as_a_download(
     assert served.status_code == 200
     assert served.data == data
     assert served.headers["Content-Type"] == content_type
-    assert served.headers["Content-Disposition"].startswith("attachment;")
+    # Under a name we make, with the extension of the type found, never the name it came with.
+    extension = name.rsplit(".", 1)[-1]
+    assert served.headers["Content-Disposition"] == (
+        f"attachment; filename=application-draft-{application.id}-file.{extension}"
+    )
     assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert "application.file_downloaded" in audit_actions(application.id)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +162,48 @@ def test_a_file_name_with_control_characters_is_cleaned(client, role, applicant)
     assert record.original_name == "ab.pdf"
     served = client.get(f"/applications/{application.id}/files/{record.id}")
     assert served.status_code == 200
-    assert served.headers["Content-Disposition"] == "attachment; filename=ab.pdf"
+    assert served.headers["Content-Disposition"] == (
+        f"attachment; filename=application-draft-{application.id}-file.pdf"
+    )
+
+
+def test_bidirectional_controls_are_stripped_from_the_name_shown(client, role, applicant):
+    """A right-to-left override makes "evil\u202egnp.exe" read as "evilexe.png"; zero-width
+    characters hide inside a name. The name kept (and shown to HR) has none of them."""
+    application = start(client, role)
+    upload(client, application, TINY_PDF, "evil\u202egnp.exe\u200b\u2066.pdf")
+    record = db.session.query(SupportingFile).one()
+    assert record.original_name == "evilgnp.exe.pdf"
+    page = client.get(f"/applications/{application.id}/file").get_data(as_text=True)
+    assert "evilgnp.exe.pdf" in page and "\u202e" not in page
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "served_as"),
+    [
+        (tiny_png(), "x.html", "png"),
+        (media.picture("GIF"), "x.html", "gif"),
+        (media.mp3(), "x.html", "mp3"),
+        (media.wav(), "song", "wav"),
+        (TINY_PDF, "report.exe", "pdf"),
+    ],
+)
+def test_a_download_is_named_by_its_content_not_its_name(
+    client, role, applicant, make_user, data, name, served_as
+):
+    application = start(client, role)
+    upload(client, application, data, name)
+    record = db.session.query(SupportingFile).one()
+    post(client, "/sign-out")
+    sign_in(client, make_user("hr").email)
+    served = client.get(f"/applications/{application.id}/files/{record.id}")
+    assert served.status_code == 200
+    disposition = served.headers["Content-Disposition"]
+    assert (
+        disposition == f"attachment; filename=application-draft-{application.id}-file.{served_as}"
+    )
+    assert name not in disposition
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_nobody_else_can_see_the_file(client, role, applicant, make_user):

@@ -42,6 +42,12 @@ def requests_made(roles, make_user):
         "",
         "post",
         "",
+        {
+            "address_line_1": "12 Station Road",
+            "address_line_2": "",
+            "address_town": "Leeds",
+            "address_postcode": "ls1 4dy",
+        },
     )
     done = services.request_other_way(
         roles[2],
@@ -82,6 +88,8 @@ def test_hr_sees_open_requests_oldest_first_and_recently_done(client, hr, reques
         "07700 900123",
         "On paper",
         "Post",
+        # The address for letters, the postcode as Royal Mail prints it.
+        "12 Station Road Leeds LS1 4DY",
         "2 requests are waiting",
     ):
         assert expected in waiting

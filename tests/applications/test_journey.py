@@ -249,3 +249,29 @@ def test_check_answers_links_each_problem_to_its_page(client, role, applicant):
         ("#declaration", "Confirm that the information you have given is true"),
     ]
     assert fresh(application).status == "draft"
+
+
+def test_continue_goes_to_a_half_written_answer_not_the_next_one(client, role, applicant):
+    """Question 1 answered and continued; question 2 half-written and saved for later: coming
+    back goes to question 2 (not finished), not on to the file page (the first not started)."""
+    application = start(client, role)
+    first = f"/applications/{application.id}/questions/1"
+    second = f"/applications/{application.id}/questions/2"
+    post(client, first, {"answer": GOOD, "continue": ""})
+    response = post(client, second, {"answer": "I once helped", "later": ""})
+    assert location(response) == "/dashboard"
+
+    assert location(client.get(f"/roles/{role.id}/apply")) == second
+    status = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Continue your application" in main_text(status)
+    assert f'href="{second}"' in status
+    assert "I once helped" in client.get(second).get_data(as_text=True)
+
+    # Finished with Continue: the next visit goes on to the step after the questions.
+    post(client, second, {"answer": "I once helped run a group.", "continue": ""})
+    assert location(client.get(f"/roles/{role.id}/apply")) == (
+        f"/applications/{application.id}/file"
+    )
+    # Going back to question 1 and leaving it half-changed makes it the step to finish again.
+    post(client, first, {"answer": "I have used", "later": ""})
+    assert location(client.get(f"/roles/{role.id}/apply")) == first

@@ -36,6 +36,26 @@ def test_nuls_and_control_characters_are_dropped(client, role, applicant):
     assert fresh(application).adjustments_application == "Big print"
 
 
+def test_bidirectional_and_invisible_controls_are_dropped(client, role, applicant):
+    """What HR read is what is stored: no right-to-left override turning "Jo" into "oJ", no
+    zero-width characters hiding in a name."""
+    application = start(client, role)
+    response = post(
+        client,
+        f"/applications/{application.id}/support",
+        {
+            **SUPPORT,
+            "helped": "yes",
+            "helped_by": "\u202eoJ\u202c my sister\u200b",
+            "adjustments_interview": "\u2067Breaks\u2069 \ufeffplease\u200f",
+        },
+    )
+    assert location(response).endswith("/check")
+    saved = fresh(application)
+    assert saved.helped_by == "oJ my sister"
+    assert saved.adjustments_interview == "Breaks please"
+
+
 def test_a_huge_answer_is_refused_with_the_word_count(client, role, applicant):
     application = start(client, role)
     url = f"/applications/{application.id}/questions/1"

@@ -96,6 +96,43 @@ def test_only_for_signed_in_applicants_and_open_roles(client, make_user, login):
     assert db.session.scalar(select(OtherWayRequest)) is None
 
 
+def test_the_dashboard_shows_each_request_and_its_state(client, role, applicant, make_user):
+    from lep.applications import services
+
+    other_role = open_role("Carer representative")
+    post(
+        client,
+        f"/roles/{role.id}/apply-another-way",
+        {"method": "recording", "contact_method": "email"},
+    )
+    post(
+        client,
+        f"/roles/{other_role.id}/apply-another-way",
+        {"method": "phone", "contact_method": "phone", "phone": "07700 900123"},
+    )
+    page = client.get("/dashboard").get_data(as_text=True)
+    text = main_text(page)
+    assert "Your requests to apply another way" in text
+    assert role.title in text and other_role.title in text
+    assert "In an audio or video recording" in text and "By phone" in text
+    assert text.count("Waiting") == 2
+    assert "will contact you by email" in text and "will contact you by phone call" in text
+    assert f'href="/roles/{role.id}"' in page
+
+    # HR deal with one: the dashboard says so, with the date; the other is still waiting.
+    first = db.session.scalar(select(OtherWayRequest).where(OtherWayRequest.role_id == role.id))
+    services.complete_other_way(first, "Sent a link to record", make_user("hr"))
+    text = main_text(client.get("/dashboard").get_data(as_text=True))
+    assert text.count("Waiting") == 1 and text.count("Dealt with") == 1
+    assert "The recruitment team dealt with your request on" in text
+    assert "priya.shah@example.org" in text  # who to ask if something is still missing
+
+
+def test_no_requests_no_section(client, role, applicant):
+    text = main_text(client.get("/dashboard").get_data(as_text=True))
+    assert "Your requests to apply another way" not in text
+
+
 def test_anyone_signed_in_may_ask_as_anyone_may_apply(client, role, make_user, login):
     """The role page offers "Apply another way" beside "Start your application" to everyone
     signed in (a partner, a panel member, staff): the link must open (found by the crawl)."""

@@ -18,9 +18,10 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.roles.demo import seed_roles
+from tests.applications import media
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = media.picture("PNG")
 
 
 @pytest.fixture
@@ -130,14 +131,40 @@ def test_withdraw_and_delete_draft(partner_role, make_user):
     [
         (PDF, "pdf"),
         (PNG, "image"),
-        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "image"),
-        (b"ID3\x04\x00" + b"\x00" * 20, "audio"),
-        (b"RIFF\x00\x00\x00\x00WAVEfmt ", "audio"),
+        (media.picture("JPEG"), "image"),
+        (media.picture("GIF"), "image"),
+        (media.picture("WEBP"), "image"),
+        (media.mp3(), "audio"),
+        (b"ID3\x04\x00\x00\x00\x00\x00\x00" + media.mp3(), "audio"),
+        (media.wav(), "audio"),
+        (media.ogg(), "audio"),
+        (media.m4a(), "audio"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 20, "word"),
     ],
 )
 def test_file_types_are_known_by_content(data, kind):
     assert sniff(data).kind == kind
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # Only the first bytes of a recording or a picture: decoding them shows they are not.
+        b"\xff\xfb" + b"<html><script>alert(1)</script></html>" * 20,
+        b"\xff\xfb\x90\x00" + b"\x00" * 2000,  # one frame header, then nothing that follows it
+        b"\xff\xf3" + b"\x00" * 64,
+        b"ID3\x04\x00" + b"\x00" * 20,
+        b"RIFF\x00\x00\x00\x00WAVEfmt ",
+        b"OggS" + b"\x00" * 60,
+        b"\x00\x00\x00\x18ftypM4A " + b"\x00" * 40,
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 32,
+        b"\xff\xd8\xff\xe0" + b"\x00" * 20,
+        b"GIF89a<script>alert(1)</script>",
+        media.picture("PNG")[:-20],  # cut short
+    ],
+)
+def test_files_that_only_start_like_a_picture_or_recording_are_refused(data):
+    assert sniff(data) is None
 
 
 def docx_bytes() -> bytes:

@@ -61,7 +61,7 @@ REFERENCE = re.compile(r"^LEP-20\d\d-\d{6}$")
 # The smallest PNG: 1 x 1 pixel.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+    "1f15c4890000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
 NOT_ALLOWED = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"Just some text\n"}
 # Long things people type, for the 320px test: a link pasted into an answer, a file name.
@@ -689,7 +689,16 @@ def test_no_page_of_the_journey_scrolls_sideways_at_320_pixels(
     page.get_by_label("On paper").check()
     page.get_by_label("Post", exact=True).check()
     button(page, "Send request").click()
+    # Post needs the address: its errors, then the address, fit the screen too.
+    heading(page, "Apply another way")
+    expect(page.locator("#address_postcode-error")).to_contain_text("Enter postcode")
+    fits("apply another way, post without an address")
+    page.locator("#address_line_1").fill("Flat 2, 14 Church Street")
+    page.locator("#address_town").fill("Leeds")
+    page.locator("#address_postcode").fill("ls6 3aa")
+    button(page, "Send request").click()
     heading(page, "Request sent")
+    expect(page.locator("#postal-address")).to_contain_text("LS6 3AA")
     fits("apply another way, request sent")
 
     assert not too_wide, "\n".join(too_wide)

@@ -22,7 +22,7 @@ from tests.roles.public_data import main_text
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+    "1f15c4890000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
 WORD = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 32  # a Word 97 file: not a receipt
 TYPE_MESSAGE = "The selected file must be a PDF or a picture (JPG, PNG, GIF or WEBP)"
@@ -211,8 +211,11 @@ def test_the_whole_journey(client, partner):
     assert response.status_code == 200
     assert response.data == PDF
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith("attachment")
-    assert "ticket.pdf" in response.headers["Content-Disposition"]
+    # Under a name we make from the claim and the type found, never the name it came with.
+    assert response.headers["Content-Disposition"] == (
+        f"attachment; filename=receipt-draft-{claim.id}-{receipt.id}.pdf"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
     # Remove the parking: a confirmation page, then a POST.
     remove = f"/claims/{claim.id}/lines/{park.id}/remove"

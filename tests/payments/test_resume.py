@@ -86,7 +86,9 @@ def test_a_run_whose_send_job_was_lost_is_resumed_from_the_run_page(app, make_us
     assert "The payments are being sent." in page
     assert "Resume sending" not in page  # a job may still take it: not stale yet
 
+    assert "stopped part-way" not in main(text(client.get(RUNS)))
     lapse(run.id)
+    assert "Sending stopped part-way: open it to resume" in main(text(client.get(RUNS)))
     page = main(text(client.get(url)))
     assert "Sending stopped before it finished" in page
     assert "Sent to 0 of 3 payees, 3 waiting." in page

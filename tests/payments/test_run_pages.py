@@ -173,6 +173,27 @@ def test_building_with_everyone_held_back_is_refused_plainly(app, make_user, fin
     assert count(PaymentRun) == 0
 
 
+def test_two_tabs_building_at_once_make_one_run_and_the_second_is_told_why(
+    app, make_user, finance, monkeypatch
+):
+    """The second tab's build read the claims before the first tab's run took them."""
+    approved_claim(partner_with_bank(make_user, "Sam Partner"), finance, 850)
+    client = client_for(app, finance)
+    page = text(client.get(f"{RUNS}/new"))
+    read_first = runs.preview()
+    assert press(client, f"{RUNS}/new", f"{RUNS}/new").status_code == 302
+    preview = runs.preview
+    reads = iter([read_first])
+    monkeypatch.setattr(runs, "preview", lambda now=None: next(reads, None) or preview(now))
+    response = client.post(f"{RUNS}/new", data={"csrf_token": csrf_from(page)})
+    html = text(response)
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert "The approved claims and fees changed while this run was being built" in html
+    assert count(PaymentRun) == 1
+    assert only_run().total_pence == 850
+
+
 # -- Approving, sending, settling ----------------------------------------------------------------
 
 
