@@ -79,8 +79,7 @@ def work_waiting(user: Any) -> list[Waiting]:
         found.append(
             Waiting(
                 tasks,
-                _plural(tasks, "task to do", "tasks to do")
-                + " (requests to apply another way)",
+                _plural(tasks, "task to do", "tasks to do") + " (requests to apply another way)",
                 url_for("hr_applications.tasks"),
             )
         )
