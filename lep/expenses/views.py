@@ -184,6 +184,7 @@ def _line_form_page(
             form=form,
             category_hints=hints,
             reason_for=reasons,
+            reason_codes=[c.code for c in categories if c.needs_reason],
             receipt_for=receipts,
         ),
         status,

@@ -17,3 +17,16 @@ for (const cue of document.querySelectorAll("[data-lep-scroll-cue]")) {
   new ResizeObserver(update).observe(box);
   update();
 }
+
+// NHS.UK frontend 10 marks a radio that reveals content `aria-expanded`, which ARIA does not
+// allow on a radio (axe: aria-allowed-attr; GOV.UK Frontend 5 dropped it for that reason). The
+// revealed content follows its radio, so nothing is lost without it. It sets the attribute on
+// start, on each click and when a page comes back from the cache: each time, take it off.
+const dropExpanded = () => {
+  for (const radio of document.querySelectorAll('input[type="radio"][aria-expanded]')) {
+    radio.removeAttribute("aria-expanded");
+  }
+};
+dropExpanded();
+document.addEventListener("click", () => setTimeout(dropExpanded, 0));
+window.addEventListener("pageshow", () => setTimeout(dropExpanded, 0));
