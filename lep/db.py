@@ -65,13 +65,18 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE: a transaction takes SQLite's write lock when it begins, so two requests at once
+    # wait for each other (up to busy_timeout) instead of both reading and then deadlocking when
+    # both write ("database is locked" at once: two audited downloads of one recording did it).
+    # SQLite is for development and the demo; PostgreSQL serves real traffic.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def one_of(column: str, values: Iterable[str]) -> str:

@@ -69,6 +69,7 @@ def test_events_already_held_are_chained_and_stay_append_only(old_app):
     assert (verdict.intact, verdict.events, verdict.last_id) == (True, 3, 3)
     first = db.session.execute(text("SELECT prev_hash FROM audit_event WHERE id = 1")).scalar()
     assert first == GENESIS
+    db.session.remove()  # SQLite: the session's transaction holds the write lock until it ends
     assert refused("UPDATE audit_event SET action = 'tampered'")
     assert refused("DELETE FROM audit_event")
     db.session.remove()
