@@ -149,7 +149,11 @@ def test_a_partner_claims_mileage_and_a_receipted_fare_and_sends_the_claim(
     )
     audit("add an expense, nothing filled in")
     fill_date(page, today)
+    expect(page.locator("#amount")).to_be_visible()
     page.get_by_label("Mileage", exact=True).check()
+    # Mileage is priced from the miles: no amount or receipt to give.
+    expect(page.locator("#amount")).to_be_hidden()
+    expect(page.locator("#receipt")).to_be_hidden()
     page.locator("#description").fill("Drove to the patient panel")
     page.get_by_label("Car or van", exact=True).check()
     page.locator("#miles").fill("12.5")

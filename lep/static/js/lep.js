@@ -30,3 +30,15 @@ const dropExpanded = () => {
 dropExpanded();
 document.addEventListener("click", () => setTimeout(dropExpanded, 0));
 window.addEventListener("pageshow", () => setTimeout(dropExpanded, 0));
+
+// Fields that do not apply to one choice of a radio group (the amount and receipt of an expense
+// do not apply to mileage) are hidden while that choice is ticked. Without JavaScript they show.
+for (const block of document.querySelectorAll("[data-lep-hide-when]")) {
+  const radios = document.querySelectorAll(`input[type="radio"][name="${block.dataset.lepHideWhen}"]`);
+  const update = () => {
+    const chosen = [...radios].find((radio) => radio.checked);
+    block.hidden = chosen !== undefined && chosen.value === block.dataset.lepHideValue;
+  };
+  for (const radio of radios) radio.addEventListener("change", update);
+  update();
+}
