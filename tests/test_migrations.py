@@ -24,15 +24,15 @@ def test_there_is_one_head():
 
 
 def test_database_is_at_head():
-    with db.engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
+    # The test's own connection: on SQLite another one would wait for its write lock.
+    connection = db.session.connection()
+    current = MigrationContext.configure(connection).get_current_heads()
     assert set(current) == set(script_directory().get_heads())
 
 
 def test_models_match_the_migrated_schema():
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "render_as_batch": True}
-        )
-        diff = compare_metadata(context, db.metadata)
+    context = MigrationContext.configure(
+        db.session.connection(), opts={"compare_type": True, "render_as_batch": True}
+    )
+    diff = compare_metadata(context, db.metadata)
     assert diff == []
