@@ -214,6 +214,17 @@ def approve(run_id: int) -> ResponseReturnValue:
     return _run_page(run)
 
 
+def _sending_outcome(run_id: int, still_sending: str, category: str) -> ResponseReturnValue:
+    """After Send or Resume: the run as it is now (sent here, or still going elsewhere)."""
+    db.session.expire_all()
+    run = _run(run_id)
+    if run.status == "sending":
+        flash(f"{run.reference} {still_sending}. Reload this page to see its progress.", category)
+    else:
+        flash(f"{run.reference} has been sent.", "success")
+    return _run_page(run)
+
+
 @bp.route("/<int:run_id>/send", methods=["POST"])
 @require_role("finance")
 def send(run_id: int) -> ResponseReturnValue:
@@ -235,13 +246,7 @@ def send(run_id: int) -> ResponseReturnValue:
             "error",
         )
         return _run_page(run)
-    db.session.expire_all()
-    run = _run(run_id)
-    if run.status == "sending":
-        flash(f"{run.reference} is being sent. Reload this page to see its progress.", "success")
-    else:
-        flash(f"{run.reference} has been sent.", "success")
-    return _run_page(run)
+    return _sending_outcome(run_id, "is being sent", "success")
 
 
 @bp.route("/<int:run_id>/resume", methods=["POST"])
@@ -265,13 +270,7 @@ def resume(run_id: int) -> ResponseReturnValue:
             "error",
         )
         return _run_page(run)
-    db.session.expire_all()
-    run = _run(run_id)
-    if run.status == "sending":
-        flash(f"{run.reference} is being sent again. Reload this page to see its progress.")
-    else:
-        flash(f"{run.reference} has been sent.", "success")
-    return _run_page(run)
+    return _sending_outcome(run_id, "is being sent again", "message")
 
 
 @bp.route("/<int:run_id>/cancel", methods=["GET", "POST"])
