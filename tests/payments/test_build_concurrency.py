@@ -20,7 +20,6 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from lep.accounts.models import User
@@ -30,10 +29,13 @@ from lep.partners.models import Involvement
 from lep.payments import runs
 from lep.payments.models import Payment, PaymentItem, PaymentRun
 from lep.payments.runs import CHANGED_WHILE_BUILDING, PaymentError
-from tests.dbutil import database_url, reset_schema
 from tests.partners.test_statements import fee
-from tests.payments.crash_worker import make_app
-from tests.payments.test_send_concurrency import approve_claim, new_user, partner_with_bank
+from tests.payments.test_send_concurrency import (
+    approve_claim,
+    new_user,
+    partner_with_bank,
+    two_apps_on,
+)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"),
@@ -52,22 +54,8 @@ def db_session() -> Iterator[None]:
 
 @pytest.fixture
 def two_apps() -> Iterator[tuple[Flask, Flask]]:
-    url = database_url(suffix="_buildrace")
-    first, second = make_app(url), make_app(url)
-    with first.app_context():
-        reset_schema(db.engine)
-        upgrade()
-        db.session.remove()
-    try:
-        yield first, second
-    finally:
-        for app in (second, first):
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        with first.app_context():
-            reset_schema(db.engine)
-            db.engine.dispose()
+    with two_apps_on("_buildrace") as apps:
+        yield apps
 
 
 def test_two_builds_at_once_put_each_claim_and_fee_in_one_run(

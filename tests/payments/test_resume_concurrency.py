@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from lep.audit.models import AuditEvent
@@ -24,9 +23,12 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.payments import runs, sending
 from lep.payments.models import BacsInstruction, PaymentRun
-from tests.dbutil import database_url, reset_schema
-from tests.payments.crash_worker import make_app
-from tests.payments.test_send_concurrency import approve_claim, new_user, partner_with_bank
+from tests.payments.test_send_concurrency import (
+    approve_claim,
+    new_user,
+    partner_with_bank,
+    two_apps_on,
+)
 from tests.payments.test_send_crash import HeldQueue
 
 pytestmark = pytest.mark.skipif(
@@ -42,22 +44,8 @@ def db_session() -> Iterator[None]:
 
 @pytest.fixture
 def two_apps() -> Iterator[tuple[Flask, Flask]]:
-    url = database_url(suffix="_resumerace")
-    first, second = make_app(url), make_app(url)
-    with first.app_context():
-        reset_schema(db.engine)
-        upgrade()
-        db.session.remove()
-    try:
-        yield first, second
-    finally:
-        for app in (second, first):
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        with first.app_context():
-            reset_schema(db.engine)
-            db.engine.dispose()
+    with two_apps_on("_resumerace") as apps:
+        yield apps
 
 
 def test_two_resumers_at_once_send_a_stopped_run_once(

@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -48,10 +49,12 @@ def db_session() -> Iterator[None]:
     yield
 
 
-@pytest.fixture
-def two_apps() -> Iterator[tuple[Flask, Flask]]:
-    url = database_url(suffix="_concurrent")
-    first, second = make_app(url), make_app(url)  # two engines: two real connections
+@contextmanager
+def two_apps_on(suffix: str) -> Iterator[tuple[Flask, Flask]]:
+    """Two apps on one migrated PostgreSQL database of their own: two engines, two real
+    connections. The database is emptied afterwards."""
+    url = database_url(suffix=suffix)
+    first, second = make_app(url), make_app(url)
     with first.app_context():
         reset_schema(db.engine)
         upgrade()
@@ -66,6 +69,12 @@ def two_apps() -> Iterator[tuple[Flask, Flask]]:
         with first.app_context():
             reset_schema(db.engine)
             db.engine.dispose()
+
+
+@pytest.fixture
+def two_apps() -> Iterator[tuple[Flask, Flask]]:
+    with two_apps_on("_concurrent") as apps:
+        yield apps
 
 
 def new_user(role: str, name: str) -> User:
