@@ -31,6 +31,24 @@ def send_test_email(to: str = "person@example.org") -> int:
     return send_email(to, "Confirm your email address", "confirm_email", link="http://x/c").id
 
 
+def stored_message(status: str, attempts: int, **columns: object) -> OutboxMessage:
+    """An SMTP message already in the outbox in this state (as a worker left it)."""
+    values: dict[str, object] = {
+        "to_address": "a@example.org",
+        "subject": "S",
+        "body_text": "B",
+        "template": "confirm_email",
+        "provider": "smtp",
+        "status": status,
+        "attempts": attempts,
+        **columns,
+    }
+    message = OutboxMessage(**values)
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
 def make_due(message_id: int) -> None:
     """Move the next try into the past, as time passing would."""
     db.session.execute(
@@ -106,18 +124,8 @@ def test_the_retry_sends_the_email_exactly_once_when_the_server_is_back(
 def test_a_message_being_sent_is_not_sent_by_a_second_delivery(
     smtp_app: Flask, smtp_server: SMTPServer
 ) -> None:
-    message = OutboxMessage(
-        to_address="a@example.org",
-        subject="S",
-        body_text="B",
-        template="confirm_email",
-        provider="smtp",
-        status="sending",  # another delivery has claimed it and is talking to the server
-        attempts=1,
-        claimed_at=utcnow(),
-    )
-    db.session.add(message)
-    db.session.commit()
+    # Another delivery has claimed it and is talking to the server.
+    message = stored_message("sending", 1, claimed_at=utcnow())
 
     deliver(message.id)
     retry_due()
@@ -129,18 +137,8 @@ def test_a_message_being_sent_is_not_sent_by_a_second_delivery(
 def test_a_delivery_that_stopped_part_way_is_held_not_sent_again(
     smtp_app: Flask, smtp_server: SMTPServer
 ) -> None:
-    message = OutboxMessage(
-        to_address="a@example.org",
-        subject="S",
-        body_text="B",
-        template="confirm_email",
-        provider="smtp",
-        status="sending",
-        attempts=1,
-        claimed_at=utcnow() - dt.timedelta(hours=1),  # its worker died mid-send
-    )
-    db.session.add(message)
-    db.session.commit()
+    # Its worker died mid-send.
+    message = stored_message("sending", 1, claimed_at=utcnow() - dt.timedelta(hours=1))
 
     assert retry_due()["held"] == 1
     retry_due()
@@ -155,18 +153,7 @@ def test_a_delivery_that_stopped_part_way_is_held_not_sent_again(
 def test_a_queued_email_whose_job_was_lost_is_sent_by_the_retry(
     smtp_app: Flask, smtp_server: SMTPServer
 ) -> None:
-    message = OutboxMessage(
-        to_address="a@example.org",
-        subject="S",
-        body_text="B",
-        template="confirm_email",
-        provider="smtp",
-        status="queued",
-        attempts=0,
-        created_at=utcnow() - dt.timedelta(hours=1),
-    )
-    db.session.add(message)
-    db.session.commit()
+    stored_message("queued", 0, created_at=utcnow() - dt.timedelta(hours=1))
 
     assert retry_due()["sent"] == 1
     assert retry_due()["tried"] == 0
@@ -193,18 +180,14 @@ def test_admins_see_failed_and_held_emails_and_try_them_again_once(
     monkeypatch.setitem(smtp_app.config, "SMTP_PORT", closed_port)
     monkeypatch.setitem(smtp_app.config, "MAIL_MAX_ATTEMPTS", 1)
     failed_id = send_test_email("failed@example.org")
-    held = OutboxMessage(
+    stored_message(
+        "held",
+        1,
         to_address="held@example.org",
         subject="Your claim was approved",
-        body_text="B",
         template="claim_approved",
-        provider="smtp",
-        status="held",
-        attempts=1,
         last_error="Delivery stopped part-way, so it may have been sent.",
     )
-    db.session.add(held)
-    db.session.commit()
     sent_id = send_email("fine@example.org", "Sent fine", "confirm_email", link="x").id
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == sent_id).values(status="sent")
