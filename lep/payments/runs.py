@@ -277,43 +277,44 @@ def _schedule(plan: Preview) -> None:
         i.id: i.amount_pence for line in plan.payable for i in line.items if i.kind == "claim"
     }
     fees = {i.id: i.amount_pence for line in plan.payable for i in line.items if i.kind == "fee"}
-    moved: dict[int, int | None] = {}
-    ids = sorted(claims)
-    for start in range(0, len(ids), 1_000):
-        moved.update(
-            (thing_id, pence)
-            for thing_id, pence in db.session.execute(
-                update(Claim)
-                .where(
-                    Claim.id.in_(ids[start : start + 1_000]),
-                    Claim.status.in_(("approved", "partly_approved")),
-                    Claim.total_approved_pence > 0,
-                )
-                .values(status="scheduled", updated_at=utcnow())
-                .returning(Claim.id, Claim.total_approved_pence)
-                .execution_options(synchronize_session=False)
-            ).all()
-        )
-    moved_fees: dict[int, int] = {}
-    ids = sorted(fees)
-    for start in range(0, len(ids), 1_000):
-        moved_fees.update(
-            (thing_id, pence)
-            for thing_id, pence in db.session.execute(
-                update(Involvement)
-                .where(
-                    Involvement.id.in_(ids[start : start + 1_000]),
-                    Involvement.status == "approved",
-                    Involvement.fee_choice == "pay",
-                    Involvement.fee_pence > 0,
-                )
-                .values(status="scheduled", updated_at=utcnow())
-                .returning(Involvement.id, Involvement.fee_pence)
-                .execution_options(synchronize_session=False)
-            ).all()
-        )
+    moved = _move_to_scheduled(
+        Claim,
+        Claim.total_approved_pence,
+        claims,
+        Claim.status.in_(("approved", "partly_approved")),
+        Claim.total_approved_pence > 0,
+    )
+    moved_fees = _move_to_scheduled(
+        Involvement,
+        Involvement.fee_pence,
+        fees,
+        Involvement.status == "approved",
+        Involvement.fee_choice == "pay",
+        Involvement.fee_pence > 0,
+    )
     if moved != claims or moved_fees != fees:
         raise PaymentError({"run": CHANGED_WHILE_BUILDING})
+
+
+def _move_to_scheduled(
+    model: Any, pence: Any, wanted: dict[int, int], *still_payable: Any
+) -> dict[int, int | None]:
+    """One guarded UPDATE to scheduled per 1,000 ids, only of rows still payable: the ids and
+    pence that moved, for the caller to compare with what it read."""
+    moved: dict[int, int | None] = {}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 1_000):
+        moved.update(
+            (thing_id, amount)
+            for thing_id, amount in db.session.execute(
+                update(model)
+                .where(model.id.in_(ids[start : start + 1_000]), *still_payable)
+                .values(status="scheduled", updated_at=utcnow())
+                .returning(model.id, pence)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+    return moved
 
 
 def _refused_race(error: DBAPIError) -> bool:
