@@ -29,7 +29,8 @@ def start(user: object) -> None:
     session[LAST_SEEN_AT] = now
 
 
-def _when(key: str) -> dt.datetime | None:
+def session_time(key: str) -> dt.datetime | None:
+    """An aware time this session recorded under key (ISO text); None if absent or not one."""
     recorded = session.get(key)
     if not isinstance(recorded, str):
         return None
@@ -65,7 +66,7 @@ def check_lifetime() -> None:
     if not current_user.is_authenticated:  # signed out elsewhere, or the account was closed
         return
     now = utcnow()
-    started, seen = _when(STARTED_AT), _when(LAST_SEEN_AT)
+    started, seen = session_time(STARTED_AT), session_time(LAST_SEEN_AT)
     if started is None or seen is None:
         # A session signed in before these limits existed: they count from now.
         session[STARTED_AT] = session[LAST_SEEN_AT] = now.isoformat()

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, logout_user
 
 from lep.access import signed_in
+from lep.accounts.sessions import session_time
 from lep.accounts.views import SIGNED_IN_AT
 from lep.forms import show_errors
 from lep.partners import bank_services, forms
@@ -33,14 +34,7 @@ def _me() -> Any:
 def _signed_in_at() -> dt.datetime | None:
     """When this session's person last typed their password (set at sign-in); None when the
     session does not say, which counts as not recent."""
-    recorded = session.get(SIGNED_IN_AT)
-    if not isinstance(recorded, str):
-        return None
-    try:
-        when = dt.datetime.fromisoformat(recorded)
-    except ValueError:
-        return None
-    return when if when.tzinfo is not None else None
+    return session_time(SIGNED_IN_AT)
 
 
 def _not_here() -> ResponseReturnValue | None:
