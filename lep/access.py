@@ -14,8 +14,8 @@ from flask import Flask
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ROLES = ("applicant", "partner", "panel", "hr", "finance", "admin")
-STAFF_ROLES = ("panel", "hr", "finance", "admin")
+ROLES = ("applicant", "partner", "panel", "coordinator", "hr", "finance", "admin")
+STAFF_ROLES = ("panel", "coordinator", "hr", "finance", "admin")
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"

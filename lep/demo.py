@@ -18,6 +18,7 @@ DEMO_USERS = [
     ("applicant@example.org", "Alex Applicant", {"applicant"}),
     ("partner@example.org", "Priya Partner", {"partner"}),
     ("panel@example.org", "Pat Panel", {"panel"}),
+    ("coordinator@example.org", "Cora Coordinator", {"coordinator"}),
     ("hr@example.org", "Harriet HR", {"hr"}),
     ("finance@example.org", "Fin Finance", {"finance"}),
     ("admin@example.org", "Ada Admin", {"admin"}),

@@ -18,6 +18,7 @@ ROLE_LABELS = {
     "applicant": "Applicant",
     "partner": "Lived experience partner",
     "panel": "Panel member",
+    "coordinator": "Involvement coordinator",
     "hr": "HR / recruiting lead",
     "finance": "Finance",
     "admin": "Administrator",
@@ -65,7 +66,7 @@ class User(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined,mi
 
     @property
     def is_staff(self) -> bool:
-        return self.has_role("panel", "hr", "finance", "admin")
+        return self.has_role("panel", "coordinator", "hr", "finance", "admin")
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"

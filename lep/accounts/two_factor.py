@@ -25,7 +25,7 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import deliver_queued, queue_email
 
-REQUIRED_ROLES = ("hr", "finance", "admin")
+REQUIRED_ROLES = ("coordinator", "hr", "finance", "admin")
 # In the session: [user id, "passed"] once this session's person gave a code (or set up their
 # app here), [user id, "none"] when they had none to give and need none.
 SESSION_KEY = "second_factor"
