@@ -30,6 +30,7 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import deliver_queued, queue_email
 from lep.roles.models import Question, Role
+from lep.service import DomainError
 from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_datetime
 from lep.urls import external_url
@@ -37,14 +38,6 @@ from lep.urls import external_url
 WITHDRAWABLE = {"submitted", "under_review", "shortlisted", "interview", "offered"}
 MAX_TEXT = 20_000  # characters in any one answer: far beyond any word limit
 MAX_FIELD = 2_000  # characters in a support field
-
-
-class ApplicationError(Exception):
-    """What cannot be saved or done, by field, in words for the applicant."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def word_count(text: str) -> int:
@@ -74,7 +67,7 @@ def start_application(role: Role, user: Any) -> Application:
     if existing is not None:
         return existing
     if not role_is_open(role):
-        raise ApplicationError({"role": "This role has closed, so you cannot start an application"})
+        raise DomainError({"role": "This role has closed, so you cannot start an application"})
     if "applicant" not in user.roles:
         # Applying makes anyone an applicant: a partner or a reviewer may apply for a new role.
         before = sorted(user.roles)
@@ -102,12 +95,10 @@ def start_application(role: Role, user: Any) -> Application:
 
 def _draft(application: Application) -> None:
     if application.status != "draft":
-        raise ApplicationError(
-            {"application": "This application has been sent and cannot be changed"}
-        )
+        raise DomainError({"application": "This application has been sent and cannot be changed"})
     if not role_is_open(application.role):
         closed = "This role has closed. Your draft is kept, but it can no longer be sent"
-        raise ApplicationError({"application": closed})
+        raise DomainError({"application": closed})
 
 
 def save_answer(
@@ -118,7 +109,7 @@ def save_answer(
     `draft`: saved to come back to later, so not finished yet (resuming starts there)."""
     _draft(application)
     if question.role_id != application.role_id:
-        raise ApplicationError({"question": "That question is not part of this application"})
+        raise DomainError({"question": "That question is not part of this application"})
     text = text.strip()
     problems = answer_problems(question, text)  # counted on all that was typed
     text = text[:MAX_TEXT]
@@ -170,7 +161,7 @@ def save_support(application: Application, **fields: Any) -> None:
         if len(fields.get(name) or "") > MAX_FIELD:
             errors[name] = f"This must be {MAX_FIELD:,} characters or fewer"
     if errors:
-        raise ApplicationError(errors)
+        raise DomainError(errors)
     application.adjustments_application = (fields.get("adjustments_application") or "").strip()
     application.adjustments_interview = (fields.get("adjustments_interview") or "").strip()
     application.contact_method = method
@@ -200,7 +191,7 @@ def save_quota_answers(application: Application, answers: dict[int, str]) -> Non
         if value not in category.options:
             errors[f"quota_{category.id}"] = f"Select an answer for {category.name.lower()}"
     if errors:
-        raise ApplicationError(errors)
+        raise DomainError(errors)
     existing = {a.category_id: a for a in application.quota_answers}
     for category_id, value in answers.items():
         if category_id not in categories:
@@ -219,12 +210,12 @@ def attach_file(application: Application, filename: str, data: bytes) -> Support
     """Keep one supporting file (a new one replaces the old). Checked by content, not name."""
     _draft(application)
     if not data:
-        raise ApplicationError({"file": "The selected file is empty"})
+        raise DomainError({"file": "The selected file is empty"})
     if len(data) > MAX_FILE_BYTES:
-        raise ApplicationError({"file": "The selected file must be smaller than 10MB"})
+        raise DomainError({"file": "The selected file must be smaller than 10MB"})
     kind = sniff(data)
     if kind is None:
-        raise ApplicationError({"file": f"The selected file must be {ALLOWED_DESCRIPTION}"})
+        raise DomainError({"file": f"The selected file must be {ALLOWED_DESCRIPTION}"})
     storage = get_storage()
     key = storage.save(data)
     for old in list(application.files):
@@ -280,7 +271,7 @@ def remove_file(application: Application, file_id: int) -> None:
     _draft(application)
     record = next((f for f in application.files if f.id == file_id), None)
     if record is None:
-        raise ApplicationError({"file": "That file is not part of this application"})
+        raise DomainError({"file": "That file is not part of this application"})
     get_storage().delete(record.storage_key)
     application.files.remove(record)
     audit.record(
@@ -315,7 +306,7 @@ def submit(application: Application, declaration: bool) -> tuple[Application, bo
     if not declaration:
         problems["declaration"] = "Confirm that the information you have given is true"
     if problems:
-        raise ApplicationError(problems)
+        raise DomainError(problems)
     now = utcnow()
     # Only one request can move this row out of draft; the others see rowcount 0.
     result: Any = db.session.execute(
@@ -353,7 +344,7 @@ def submit(application: Application, declaration: bool) -> tuple[Application, bo
 
 def withdraw(application: Application) -> Application:
     if application.status not in WITHDRAWABLE:
-        raise ApplicationError({"application": "This application cannot be withdrawn"})
+        raise DomainError({"application": "This application cannot be withdrawn"})
     before = application.status
     application.status = "withdrawn"
     application.withdrawn_at = utcnow()
@@ -399,9 +390,7 @@ def _withdraw_live_offer(application: Application) -> None:
 
 def delete_draft(application: Application) -> None:
     if application.status != "draft":
-        raise ApplicationError(
-            {"application": "Only an application you have not sent can be deleted"}
-        )
+        raise DomainError({"application": "Only an application you have not sent can be deleted"})
     storage = get_storage()
     for record in application.files:
         storage.delete(record.storage_key)
@@ -438,7 +427,7 @@ def request_other_way(
     if len(details) > MAX_FIELD:
         errors["details"] = f"This must be {MAX_FIELD:,} characters or fewer"
     if errors:
-        raise ApplicationError(errors)
+        raise DomainError(errors)
     request_ = OtherWayRequest(
         role_id=role.id,
         user_id=user.id,

@@ -36,6 +36,7 @@ from lep.applications.models import (
 from lep.extensions import db
 from lep.forms import show_errors, whole_number
 from lep.roles.models import Question, Role
+from lep.service import DomainError
 from lep.storage import send_private_file
 
 bp = Blueprint("applications", __name__)
@@ -166,7 +167,7 @@ def start(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             application = services.start_application(role, _me())
-        except services.ApplicationError:
+        except DomainError:
             return render_template("applications/closed.html", role=role)
         return redirect(resume_url(application))
     return render_template("applications/start.html", role=role, form=form)
@@ -197,7 +198,7 @@ def question(application_id: int, n: int) -> ResponseReturnValue:
                 problems = services.save_answer(
                     application, current, form.text(), draft="later" in request.form
                 )
-            except services.ApplicationError:
+            except DomainError:
                 return _not_editable(application)
             if "later" in request.form:
                 return _saved_for_later()
@@ -258,7 +259,7 @@ def supporting_file(application_id: int) -> ResponseReturnValue:
         data = upload.stream.read(MAX_FILE_BYTES + 1)
         try:
             record = services.attach_file(application, upload.filename or "", data)
-        except services.ApplicationError as exc:
+        except DomainError as exc:
             if "application" in exc.errors:
                 return _not_editable(application)
             show_errors(form, exc.errors)
@@ -285,7 +286,7 @@ def remove_file(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.remove_file(application, whole_number(form.item_id.data) or 0)
-        except services.ApplicationError as exc:
+        except DomainError as exc:
             flash(next(iter(exc.errors.values())), "error")
         else:
             flash("Your file has been removed.", "success")
@@ -326,7 +327,7 @@ def support(application_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 services.save_support(application, **form.fields_for_service())
-            except services.ApplicationError as exc:
+            except DomainError as exc:
                 if "application" in exc.errors:
                     return _not_editable(application)
                 show_errors(form, exc.errors)
@@ -362,7 +363,7 @@ def quota(application_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             try:
                 services.save_quota_answers(application, forms.quota_answers(form, categories))
-            except services.ApplicationError as exc:
+            except DomainError as exc:
                 if "application" in exc.errors:
                     return _not_editable(application)
                 show_errors(form, exc.errors)
@@ -417,7 +418,7 @@ def check(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             application, _sent = services.submit(application, bool(form.declaration.data))
-        except services.ApplicationError as exc:
+        except DomainError as exc:
             if "declaration" in exc.errors:
                 form.declaration.errors = [exc.errors["declaration"]]
             errors = _problem_links(application, exc.errors)
@@ -478,7 +479,7 @@ def withdraw(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.withdraw(application)
-        except services.ApplicationError as exc:
+        except DomainError as exc:
             flash(next(iter(exc.errors.values())), "error")
         else:
             flash("You have withdrawn your application. We have sent you an email.", "success")
@@ -497,7 +498,7 @@ def delete(application_id: int) -> ResponseReturnValue:
         title = application.role.title
         try:
             services.delete_draft(application)
-        except services.ApplicationError as exc:
+        except DomainError as exc:
             flash(next(iter(exc.errors.values())), "error")
             return redirect(url_for("applications.status", application_id=application_id))
         flash(f"Your draft application for {title} has been deleted.", "success")
@@ -527,7 +528,7 @@ def other_way(role_id: int) -> ResponseReturnValue:
                 form.phone.data or "",
                 form.address_fields(),
             )
-        except services.ApplicationError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             return redirect(url_for("applications.other_way_requested", role_id=role.id))

@@ -16,16 +16,9 @@ from lep import audit
 from lep.applications.models import Application
 from lep.equality.models import PREFER_NOT, QUESTIONS, EqualityResponse
 from lep.extensions import db
+from lep.service import DomainError
 
 PREFER_NOT_TEXT = "Prefer not to say"
-
-
-class EqualityError(Exception):
-    """What cannot be saved, by field (a question's key), in words for the applicant."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def choices(key: str) -> dict[str, str]:
@@ -63,7 +56,7 @@ def save_equality(
     """Save (or replace) the answers for this application. A question left out is unanswered."""
     person = _acting(application, by)
     if not may_answer(application, person):
-        raise EqualityError(
+        raise DomainError(
             {"application": "You can only answer these questions for an application you have sent"}
         )
     errors: dict[str, str] = {}
@@ -80,7 +73,7 @@ def save_equality(
         else:
             errors[key] = "Select one of the answers, or “Prefer not to say”, or leave it blank"
     if errors:
-        raise EqualityError(errors)
+        raise DomainError(errors)
 
     response = response_for(application)
     replaced = response is not None

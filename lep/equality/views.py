@@ -13,6 +13,7 @@ from lep.equality.forms import EqualityForm
 from lep.equality.models import QUESTIONS
 from lep.extensions import db
 from lep.roles.models import Role
+from lep.service import DomainError
 
 bp = Blueprint("equality", __name__)
 
@@ -38,7 +39,7 @@ def questions(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.save_equality(application, form.answers(), current_user._get_current_object())
-        except services.EqualityError as exc:
+        except DomainError as exc:
             form.show_errors(exc.errors)
         else:
             return redirect(url_for("equality.thanks", application_id=application.id))

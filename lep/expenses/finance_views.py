@@ -47,6 +47,7 @@ from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.storage import send_private_file
 from lep.timeutil import format_date
 
@@ -215,7 +216,7 @@ def decide(claim_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             if not _load_as_seen(claim, form.seen.data):  # type: ignore[attr-defined]
-                raise services.ExpenseError(CHANGED)
+                raise DomainError(CHANGED)
             if sent == "approve":
                 services.approve_claim(
                     claim,
@@ -228,13 +229,13 @@ def decide(claim_id: int) -> ResponseReturnValue:
             elif sent == "cancel":
                 if not by.has_role("finance") or by.id == claim.claimant_id:
                     # Here finance cancel for the claimant; a claimant cancels from their pages.
-                    raise services.ExpenseError(
+                    raise DomainError(
                         {"approver": "Only the finance team can cancel a claim from this page"}
                     )
                 services.cancel_claim(claim, by, form.reason.data or "")  # type: ignore[attr-defined]
             else:
                 services.query_claim(claim, by, form.question.data or "")  # type: ignore[attr-defined]
-        except services.ExpenseError as exc:
+        except DomainError as exc:
             db.session.rollback()
             show_errors(form, exc.errors)
             claim = _claim(claim_id, page=True)
@@ -290,7 +291,7 @@ def new_category() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             category = policy_services.create_category(form.code.data or "", form.to_input(), _by())
-        except services.ExpenseError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(f"{category.name} added.", "success")
@@ -309,7 +310,7 @@ def edit_category(category_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             policy_services.update_category(category, form.to_input(), _by())
-        except services.ExpenseError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(f"{category.name} saved.", "success")
@@ -368,7 +369,7 @@ def new_policy() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             created = policy_services.create_policy(form.to_input(), _by())
-        except services.ExpenseError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(
@@ -396,7 +397,7 @@ def edit_policy(policy_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             policy_services.update_policy(found, form.to_input(), _by())
-        except services.ExpenseError as exc:
+        except DomainError as exc:
             db.session.rollback()
             show_errors(form, exc.errors)
         else:
@@ -441,7 +442,7 @@ def role_expenses(role_id: int) -> ResponseReturnValue:
             policy_services.set_role_expense_settings(
                 role, form.cost_code.data or "", form.holder_id(), _by()
             )
-        except services.ExpenseError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(f"Expense settings for {role.title} saved.", "success")

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from lep import audit
 from lep.accounts.models import User, UserRole
 from lep.expenses.models import ExpenseCategory, ExpensePolicy, PolicyCap
-from lep.expenses.services import MAX_LINE_PENCE, ExpenseError, _clean, london_today
+from lep.expenses.services import MAX_LINE_PENCE, _clean, london_today
 from lep.extensions import db
 from lep.money import format_pounds
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.timeutil import format_date
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -107,7 +108,7 @@ def create_category(code: str, data: CategoryInput, by: Any) -> ExpenseCategory:
     elif db.session.scalar(select(ExpenseCategory.id).where(ExpenseCategory.code == code)):
         errors["code"] = f"There is already a category with the code {code}"
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
     category = ExpenseCategory(
         code=code,
         name=_clean(data.name),
@@ -121,7 +122,7 @@ def create_category(code: str, data: CategoryInput, by: Any) -> ExpenseCategory:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ExpenseError({"code": f"There is already a category with the code {code}"}) from None
+        raise DomainError({"code": f"There is already a category with the code {code}"}) from None
     audit.record(
         "expense_category.created",
         "expense_category",
@@ -137,7 +138,7 @@ def update_category(category: ExpenseCategory, data: CategoryInput, by: Any) -> 
     """Change a category; its code stays as it was (exports and the finance system use it)."""
     errors = _check_category(data, category.id)
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
     before = category_snapshot(category)
     category.name = _clean(data.name)
     category.ledger_code = _clean(data.ledger_code)
@@ -269,7 +270,7 @@ def _save(policy: ExpensePolicy) -> None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise ExpenseError(
+        raise DomainError(
             {"effective_from": "A policy already applies from that date: choose another date"}
         ) from None
 
@@ -279,7 +280,7 @@ def create_policy(data: PolicyInput, by: Any) -> ExpensePolicy:
     policy says for itself which categories need a receipt, whatever the category says later)."""
     errors = _check_policy(data, None)
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
     policy = ExpensePolicy(
         effective_from=data.effective_from,
         claim_window_days=data.claim_window_days,
@@ -303,7 +304,7 @@ def create_policy(data: PolicyInput, by: Any) -> ExpensePolicy:
 def update_policy(policy: ExpensePolicy, data: PolicyInput, by: Any) -> ExpensePolicy:
     """Change a policy that has not started yet. One in force (or past) is refused."""
     if not is_editable(policy):
-        raise ExpenseError(
+        raise DomainError(
             {
                 "policy": "This policy is in force or was in force, so it cannot be changed. "
                 "Add a new policy from today or a later date instead"
@@ -311,7 +312,7 @@ def update_policy(policy: ExpensePolicy, data: PolicyInput, by: Any) -> ExpenseP
         )
     errors = _check_policy(data, policy.id)
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
     before = policy_snapshot(policy)
     policy.effective_from = data.effective_from
     policy.claim_window_days = data.claim_window_days
@@ -381,7 +382,7 @@ def set_role_expense_settings(
                 "in HR, finance or admin, or no budget holder"
             )
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
     before = role_expense_snapshot(role)
     role.cost_code = cost_code
     role.budget_holder_id = budget_holder_id

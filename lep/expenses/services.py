@@ -40,6 +40,7 @@ from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
 from lep.payments import readiness
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -71,14 +72,6 @@ CLAIMANT_FLAG_TEXT = {
     OVER_DAY_CAP: "Over the daily limit for this kind of expense: the finance team will check it",
     NO_RECEIPT: "No receipt: you told us why",
 }
-
-
-class ExpenseError(Exception):
-    """What cannot be saved or done, by field, in words for the person."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def london_today() -> dt.date:
@@ -119,7 +112,7 @@ def _clean(text: str | None) -> str:
 
 def _editable(claim: Claim) -> None:
     if claim.status not in EDITABLE:
-        raise ExpenseError({"claim": "This claim has been sent and cannot be changed"})
+        raise DomainError({"claim": "This claim has been sent and cannot be changed"})
 
 
 def _recount(claim: Claim) -> None:
@@ -163,14 +156,14 @@ def may_claim(user: Any) -> bool:
 
 def start_claim(claimant: Any, role_id: int | None = None) -> Claim:
     if not may_claim(claimant):
-        raise ExpenseError(
+        raise DomainError(
             {"claimant": "Only partners and people invited to interview can claim expenses"}
         )
     # A partner may claim for no particular role; anyone else claims for a role they were
     # invited to interview for (or went further in).
     allowed = {role.id for role in claim_roles(claimant)}
     if role_id not in allowed and not (role_id is None and claimant.has_role("partner")):
-        raise ExpenseError({"role_id": "Select the role your expenses are for"})
+        raise DomainError({"role_id": "Select the role your expenses are for"})
     claim = Claim(claimant_id=claimant.id, role_id=role_id, status="draft")
     db.session.add(claim)
     db.session.flush()
@@ -197,14 +190,14 @@ def car_miles_this_tax_year(claimant_id: int, on: dt.date) -> Decimal:
 
 
 def _check_receipt_file(filename: str, data: bytes) -> tuple[str, str]:
-    """(content type, clean name) or ExpenseError at the receipt field."""
+    """(content type, clean name) or DomainError at the receipt field."""
     if not data:
-        raise ExpenseError({"receipt": "The selected file is empty"})
+        raise DomainError({"receipt": "The selected file is empty"})
     if len(data) > MAX_FILE_BYTES:
-        raise ExpenseError({"receipt": "The selected file must be smaller than 10MB"})
+        raise DomainError({"receipt": "The selected file must be smaller than 10MB"})
     kind = sniff(data)
     if kind is None or kind.kind not in RECEIPT_KINDS:
-        raise ExpenseError({"receipt": f"The selected file must be {RECEIPT_TYPES}"})
+        raise DomainError({"receipt": f"The selected file must be {RECEIPT_TYPES}"})
     # Shown to finance, never used to serve the file (receipt_download_name is).
     return kind.content_type, clean_file_name(filename, "receipt")
 
@@ -368,10 +361,10 @@ def add_line(
     if receipt is not None:
         try:
             content_type, name = _check_receipt_file(*receipt)
-        except ExpenseError as exc:
+        except DomainError as exc:
             errors.update(exc.errors)
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
 
     description = _clean(description)
     reason = _clean(reason)
@@ -415,7 +408,7 @@ def remove_line(claim: Claim, line_id: int) -> None:
     _editable(claim)
     line = next((x for x in claim.lines if x.id == line_id), None)
     if line is None:
-        raise ExpenseError({"line": "That expense is not part of this claim"})
+        raise DomainError({"line": "That expense is not part of this claim"})
     before = _line_summary(line)
     keys = [r.storage_key for r in line.receipts]
     claim.lines.remove(line)
@@ -544,7 +537,7 @@ def _guard(claim: Claim, expected: tuple[str, ...], **values: Any) -> None:
     ).all()
     if len(found) != 1:
         db.session.rollback()
-        raise ExpenseError(
+        raise DomainError(
             {"claim": "This claim has changed since you opened it. Reload it to see what changed"}
         )
     for column, value in zip(columns, found[0], strict=True):
@@ -555,7 +548,7 @@ def submit_claim(claim: Claim) -> Claim:
     """Send a draft (or a queried claim, changed or not) for approval."""
     _editable(claim)
     if not claim.lines:
-        raise ExpenseError({"lines": "Add at least one expense before you send the claim"})
+        raise DomainError({"lines": "Add at least one expense before you send the claim"})
     before = claim.status
     now = utcnow()
     _guard(claim, EDITABLE, status="submitted", submitted_at=now)
@@ -636,7 +629,7 @@ def can_decide(user: Any, claim: Claim, decision: str = "approve") -> bool:
 def _check_decider(claim: Claim, approver: Any, decision: str) -> None:
     problem = decision_problem(claim, approver, decision)
     if problem:
-        raise ExpenseError(problem)
+        raise DomainError(problem)
 
 
 def first_approval(claim: Claim) -> ClaimApproval | None:
@@ -655,9 +648,9 @@ def query_claim(claim: Claim, approver: Any, question: str) -> Claim:
     _check_decider(claim, approver, "query")
     question = _clean(question)
     if not question:
-        raise ExpenseError({"question": "Enter your question for the claimant"})
+        raise DomainError({"question": "Enter your question for the claimant"})
     if len(question) > MAX_TEXT:
-        raise ExpenseError({"question": f"The question must be {MAX_TEXT:,} characters or fewer"})
+        raise DomainError({"question": f"The question must be {MAX_TEXT:,} characters or fewer"})
     level = 2 if first_approval(claim) is not None else 1
     _guard(claim, ("submitted",), status="queried", query_text=question)
     db.session.add(
@@ -730,7 +723,7 @@ def approve_claim(
         errors["lines"] = "To approve nothing, reject the claim and give a reason"
     note = _clean(note)[:MAX_TEXT]
     if errors:
-        raise ExpenseError(errors)
+        raise DomainError(errors)
 
     now = utcnow()
     # The threshold and the working days to pay: not the caps.
@@ -860,9 +853,9 @@ def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:
     _check_decider(claim, approver, "reject")
     reason = _clean(reason)
     if not reason:
-        raise ExpenseError({"reason": "Enter why the claim is not approved"})
+        raise DomainError({"reason": "Enter why the claim is not approved"})
     if len(reason) > MAX_TEXT:
-        raise ExpenseError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
+        raise DomainError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
     level = 2 if first_approval(claim) is not None else 1
     before = {"status": claim.status, "total_approved_pence": claim.total_approved_pence}
     _guard(claim, ("submitted",), status="rejected", decided_at=utcnow(), total_approved_pence=0)
@@ -924,13 +917,13 @@ def cancel_claim(claim: Claim, by: Any, reason: str = "") -> Claim:
     a duplicate, say). Nothing else can cancel a claim."""
     reason = _clean(reason)
     if len(reason) > MAX_TEXT:
-        raise ExpenseError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
+        raise DomainError({"reason": f"The reason must be {MAX_TEXT:,} characters or fewer"})
     problem = cancel_problem(claim, by)
     if problem:
-        raise ExpenseError(problem)
+        raise DomainError(problem)
     by_claimant = by.id == claim.claimant_id
     if not by_claimant and not reason:
-        raise ExpenseError({"reason": "Enter why the claim is cancelled"})
+        raise DomainError({"reason": "Enter why the claim is cancelled"})
     expected = CLAIMANT_CANCELS if by_claimant else FINANCE_CANCELS
     before = claim.status
     _guard(claim, expected, status="cancelled", cancel_reason=reason, decided_at=utcnow())

@@ -23,11 +23,11 @@ from lep.applications.files import MAX_FILE_BYTES
 from lep.errors import handle_http
 from lep.expenses import forms, mileage, services
 from lep.expenses.models import Claim, ClaimLine, ClaimReceipt, ExpenseCategory
-from lep.expenses.services import ExpenseError
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.money import format_pounds
 from lep.payments import readiness
+from lep.service import DomainError
 from lep.storage import send_private_file
 
 bp = Blueprint("expenses", __name__)
@@ -87,7 +87,7 @@ def _payment_days() -> int:
     return services.policy_on(services.london_today()).payment_working_days
 
 
-def _changed(exc: ExpenseError) -> bool:
+def _changed(exc: DomainError) -> bool:
     """A claim that can no longer be changed (sent, or changed elsewhere): flash why, for its
     page."""
     if "claim" in exc.errors:
@@ -133,7 +133,7 @@ def new() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             claim = services.start_claim(me, form.chosen_role_id())
-        except ExpenseError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors, aliases={"claimant": "role_id"})
         else:
             return _claim_page(claim)
@@ -251,7 +251,7 @@ def add_line(claim_id: int) -> ResponseReturnValue:
             flash("Expense added", "success")
             return _claim_page(claim)
         problems = services.line_problems(claim, **fields, has_receipt=receipt is not None)
-    except ExpenseError as exc:
+    except DomainError as exc:
         problems = dict(exc.errors)
     if "claim" in problems:  # sent meanwhile (another tab): say so on its page
         flash(problems["claim"], "error")
@@ -304,7 +304,7 @@ def remove_line(claim_id: int, line_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.remove_line(claim, line.id)
-        except ExpenseError as exc:
+        except DomainError as exc:
             flash(next(iter(exc.errors.values())), "error")
         else:
             flash("Expense removed", "success")
@@ -343,7 +343,7 @@ def send(claim_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.submit_claim(claim)
-        except ExpenseError as exc:
+        except DomainError as exc:
             if _changed(exc):
                 return _claim_page(claim)
             form.form_errors.extend(exc.errors.values())
@@ -373,7 +373,7 @@ def cancel(claim_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.cancel_claim(claim, _me(), form.reason.data or "")
-        except ExpenseError as exc:
+        except DomainError as exc:
             if _changed(exc):
                 return _claim_page(claim)
             show_errors(form, exc.errors)

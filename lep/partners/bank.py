@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app
 
+from lep.service import DomainError
+
 KEY_FILE = "bank-details.key"
 NAME_MAX = 60
-
-
-class BankDetailsError(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ def check_account(sort_code: str, account_number: str, name: str) -> Account:
     elif len(name) > NAME_MAX:
         errors["name"] = f"Name on the account must be {NAME_MAX} characters or fewer"
     if errors:
-        raise BankDetailsError(errors)
+        raise DomainError(errors)
     return Account(sort_digits, number_digits, name)
 
 

@@ -20,8 +20,8 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import deliver_queued, queue_email
 from lep.partners import bank
-from lep.partners.bank import BankDetailsError
 from lep.partners.models import BankDetails
+from lep.service import DomainError
 from lep.timeutil import format_date, format_datetime, to_london
 from lep.urls import external_url
 
@@ -30,7 +30,7 @@ SIGN_IN_AGAIN = "For your security, sign in again to change your bank details"
 DEFAULT_HOLD_DAYS = 3
 
 
-class SignInAgain(BankDetailsError):
+class SignInAgain(DomainError):
     """The person last signed in too long ago to change bank details."""
 
     def __init__(self) -> None:
@@ -96,13 +96,13 @@ def save_bank_details(
     by: Any,
     recently_signed_in: bool,
 ) -> Saved:
-    """Check, encrypt and keep a partner's bank details. Raises BankDetailsError (errors by field:
+    """Check, encrypt and keep a partner's bank details. Raises DomainError (errors by field:
     sort_code, account_number, name; or `user` when the person may not, `signed_in` (SignInAgain)
     when they must sign in again). A refused change changes nothing."""
     if not may_give_bank_details(user):
-        raise BankDetailsError({"user": "Only lived experience partners give bank details here"})
+        raise DomainError({"user": "Only lived experience partners give bank details here"})
     if by is None or getattr(by, "id", None) != user.id:
-        raise BankDetailsError({"user": "Only you can change your bank details"})
+        raise DomainError({"user": "Only you can change your bank details"})
     if not recently_signed_in:
         raise SignInAgain()
     account = bank.check_account(sort_code, account_number, name)

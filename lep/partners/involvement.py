@@ -31,6 +31,7 @@ from lep.notifications.services import deliver_queued, queue_email
 from lep.partners.models import FEE_CHOICES, Appointment, Involvement
 from lep.roles.models import RateCard, Role
 from lep.roles.pay import format_hours, rate_in_force
+from lep.service import DomainError
 from lep.shortlisting.models import Panel, PanelMember
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -41,14 +42,6 @@ MAX_MINUTES = 24 * 60
 STAFF = ("hr", "finance", "admin")
 # The choice can change until the fee is on its way (scheduled, paid, sent to payroll).
 CHOICE_OPEN = ("submitted", "approved", "declined", "other_way")
-
-
-class InvolvementError(Exception):
-    """What cannot be done, by field, in words for the person."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def london_today() -> dt.date:
@@ -91,7 +84,7 @@ def _prep_words(minutes: int) -> str:
 def price_fee(rates: Rates, duration_kind: str, minutes: int, prep_minutes: int) -> Priced:
     """The fee for some involvement at these rates, and how it was worked out, in words.
 
-    Raises InvolvementError (at `duration_kind`) when the card has no rate for this kind of time.
+    Raises DomainError (at `duration_kind`) when the card has no rate for this kind of time.
     """
     hourly = rates.hourly_pence
     if duration_kind == "hours":
@@ -118,7 +111,7 @@ def price_fee(rates: Rates, duration_kind: str, minutes: int, prep_minutes: int)
                     f"so a day at {_pounds(session)}"
                 )
         else:
-            raise InvolvementError(
+            raise DomainError(
                 {
                     "duration_kind": "The rate card has no day rate for more than "
                     f"{format_hours(limit)}: log each half day separately"
@@ -129,7 +122,7 @@ def price_fee(rates: Rates, duration_kind: str, minutes: int, prep_minutes: int)
         name = "Half a day" if duration_kind == "half_day" else "A day"
         if session_or_none is None:
             rate_name = "half-day" if duration_kind == "half_day" else "day"
-            raise InvolvementError(
+            raise DomainError(
                 {
                     "duration_kind": f"The rate card has no {rate_name} rate: "
                     "enter the time in hours instead"
@@ -138,7 +131,7 @@ def price_fee(rates: Rates, duration_kind: str, minutes: int, prep_minutes: int)
         session = session_or_none
         text = f"{name} at {_pounds(session)}"
     else:
-        raise InvolvementError({"duration_kind": "Select how long it took"})
+        raise DomainError({"duration_kind": "Select how long it took"})
     if prep_minutes and hourly is not None:
         prep = _hourly(hourly, prep_minutes)
         fee = session + prep
@@ -237,17 +230,17 @@ def _check_date(place: Place, happened_on: dt.date | None, today: dt.date) -> st
 
 
 def price_for(place: Place, happened_on: dt.date, kind: str, minutes: int, prep: int) -> Any:
-    """(Rates | None, RateCard | None, Priced) for this place on this date; InvolvementError."""
+    """(Rates | None, RateCard | None, Priced) for this place on this date; DomainError."""
     if place.employed:
         if kind != "hours":
-            raise InvolvementError(
+            raise DomainError(
                 {"duration_kind": "Enter the time in hours: your hours go to payroll"}
             )
         return None, None, Priced(0, payroll_working(minutes, prep))
     card = card_for(place)
     if card is None:
         what = "Panel time for this role" if place.appointment is None else "This role"
-        raise InvolvementError(
+        raise DomainError(
             {
                 "role_id": f"{what} has no rate card, so no fee can be paid for it. "
                 "Ask the role's contact if you think this is wrong"
@@ -255,7 +248,7 @@ def price_for(place: Place, happened_on: dt.date, kind: str, minutes: int, prep:
         )
     rate = rate_in_force(card, happened_on)
     if rate is None:
-        raise InvolvementError(
+        raise DomainError(
             {
                 "happened_on": f"No rate on the {card.name} rate card was in force on "
                 f"{format_date(happened_on)}, so this cannot be priced. "
@@ -281,7 +274,7 @@ def log_involvement(
     errors: dict[str, str] = {}
     options = places(user)
     if not options:
-        raise InvolvementError({"role_id": "Only partners and panel reviewers can log involvement"})
+        raise DomainError({"role_id": "Only partners and panel reviewers can log involvement"})
     if role_id is None and len(options) == 1:
         role_id = options[0].role.id
     place = next((p for p in options if p.role.id == role_id), None)
@@ -312,7 +305,7 @@ def log_involvement(
         if problem:
             errors["happened_on"] = problem
     if errors:
-        raise InvolvementError(errors)
+        raise DomainError(errors)
     assert place is not None and happened_on is not None
     minutes = minutes if duration_kind == "hours" else 0
     rates, card, priced = price_for(place, happened_on, duration_kind, minutes, prep_minutes)
@@ -385,7 +378,7 @@ def _guard(inv: Involvement, expected: tuple[str, ...], **values: Any) -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
-        raise InvolvementError(
+        raise DomainError(
             {"involvement": "This has changed since you opened it. Reload the page to see why"}
         )
     db.session.refresh(inv)
@@ -402,19 +395,19 @@ def _approved_status(choice: str, employed: bool) -> str:
 def change_choice(inv: Involvement, user: Any, choice: str) -> Involvement:
     """The partner changes how they want this fee handled, until it is on its way."""
     if inv.user_id != user.id:
-        raise InvolvementError({"involvement": "This is not your involvement"})
+        raise DomainError({"involvement": "This is not your involvement"})
     if choice not in FEE_CHOICES:
-        raise InvolvementError({"fee_choice": "Select how you want to be paid for this"})
+        raise DomainError({"fee_choice": "Select how you want to be paid for this"})
     employed = is_employed(inv)
     if employed and choice == "other_way":
-        raise InvolvementError(
+        raise DomainError(
             {
                 "fee_choice": "Your pay for this role goes through payroll: "
                 "choose to be paid or not to be paid"
             }
         )
     if inv.status not in CHOICE_OPEN:
-        raise InvolvementError(
+        raise DomainError(
             {"involvement": f"This can no longer be changed: it is {inv.status_text.lower()}"}
         )
     before = {"fee_choice": inv.fee_choice, "status": inv.status}
@@ -512,9 +505,9 @@ def _email(inv: Involvement, subject: str, template: str, **context: Any) -> Out
 def approve(inv: Involvement, by: Any, note: str = "") -> Involvement:
     problem = approval_problem(inv, by)
     if problem:
-        raise InvolvementError({"decision": problem})
+        raise DomainError({"decision": problem})
     if inv.status != "submitted":
-        raise InvolvementError(
+        raise DomainError(
             {"involvement": f"This has already been decided: it is {inv.status_text.lower()}"}
         )
     note = str(strip(note or ""))[:MAX_TEXT]
@@ -549,14 +542,14 @@ def approve(inv: Involvement, by: Any, note: str = "") -> Involvement:
 def reject(inv: Involvement, by: Any, reason: str) -> Involvement:
     problem = approval_problem(inv, by)
     if problem:
-        raise InvolvementError({"decision": problem})
+        raise DomainError({"decision": problem})
     reason = str(strip(reason or ""))
     if not reason:
-        raise InvolvementError({"note": "Enter why it is not approved: the partner will see this"})
+        raise DomainError({"note": "Enter why it is not approved: the partner will see this"})
     if len(reason) > MAX_TEXT:
-        raise InvolvementError({"note": f"The reason must be {MAX_TEXT:,} characters or fewer"})
+        raise DomainError({"note": f"The reason must be {MAX_TEXT:,} characters or fewer"})
     if inv.status != "submitted":
-        raise InvolvementError(
+        raise DomainError(
             {"involvement": f"This has already been decided: it is {inv.status_text.lower()}"}
         )
     _guard(inv, ("submitted",), status="rejected", decided_by_id=by.id, decision_note=reason)
@@ -590,20 +583,18 @@ def other_way_waiting() -> list[Involvement]:
 def record_paid_other_way(inv: Involvement, by: Any, note: str) -> Involvement:
     """Finance records how a fee was paid another way (vouchers, say): the fee is paid."""
     if not by.has_role("finance"):
-        raise InvolvementError({"note": "Only the finance team can record how a fee was paid"})
+        raise DomainError({"note": "Only the finance team can record how a fee was paid"})
     if inv.user_id == by.id:
-        raise InvolvementError({"note": "You cannot record a payment of your own fee"})
+        raise DomainError({"note": "You cannot record a payment of your own fee"})
     if inv.status != "other_way":
-        raise InvolvementError(
+        raise DomainError(
             {"involvement": f"This cannot be recorded: it is {inv.status_text.lower()}"}
         )
     note = str(strip(note or ""))
     if not note:
-        raise InvolvementError({"note": "Enter how it was paid, for example the voucher's value"})
+        raise DomainError({"note": "Enter how it was paid, for example the voucher's value"})
     if len(note) > MAX_TEXT:
-        raise InvolvementError(
-            {"note": f"How it was paid must be {MAX_TEXT:,} characters or fewer"}
-        )
+        raise DomainError({"note": f"How it was paid must be {MAX_TEXT:,} characters or fewer"})
     recorded = f"Paid another way on {format_date(london_today())}: {note}"
     combined = f"{inv.decision_note}\n\n{recorded}" if inv.decision_note else recorded
     _guard(inv, ("other_way",), status="paid", decision_note=combined)

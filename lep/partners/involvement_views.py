@@ -28,7 +28,6 @@ from lep.forms import show_errors
 from lep.money import format_pounds
 from lep.partners import involvement as services
 from lep.partners import payroll, statements
-from lep.partners.involvement import InvolvementError
 from lep.partners.involvement_forms import (
     BENEFITS_WARNING,
     CHOICE_LABELS,
@@ -41,10 +40,10 @@ from lep.partners.involvement_forms import (
     WeeklyAmountForm,
 )
 from lep.partners.models import Involvement
-from lep.partners.statements import StatementError
 from lep.payments import readiness
 from lep.payments.models import Payment
 from lep.roles.pay import format_hours
+from lep.service import DomainError
 from lep.timeutil import to_london
 
 bp = Blueprint("involvement", __name__)
@@ -141,7 +140,7 @@ def new() -> ResponseReturnValue:
                     prep_minutes=prep,
                     fee_choice=form.fee_choice.data or "",
                 )
-            except InvolvementError as exc:
+            except DomainError as exc:
                 problems = dict(exc.errors)
             else:
                 flash(f"Involvement logged: {inv.fee_working}", "success")
@@ -161,7 +160,7 @@ def choice(involvement_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_choice(inv, _me(), form.fee_choice.data or "")
-        except InvolvementError as exc:
+        except DomainError as exc:
             if "involvement" in exc.errors:
                 flash(exc.errors["involvement"], "error")
                 return redirect(url_for("involvement.index"))
@@ -200,7 +199,7 @@ def decide(involvement_id: int) -> ResponseReturnValue:
                 services.approve(inv, me, form.note.data or "")
             else:
                 services.reject(inv, me, form.note.data or "")
-        except InvolvementError as exc:
+        except DomainError as exc:
             if "involvement" in exc.errors:
                 flash(exc.errors["involvement"], "error")
                 return redirect(url_for("involvement.approvals"))
@@ -238,7 +237,7 @@ def record_other_way(involvement_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.record_paid_other_way(inv, _me(), form.note.data or "")
-        except InvolvementError as exc:
+        except DomainError as exc:
             if "involvement" in exc.errors:
                 flash(exc.errors["involvement"], "error")
                 return redirect(url_for("involvement.other_way"))
@@ -326,7 +325,7 @@ def weekly_amount() -> ResponseReturnValue:
         if not problem:
             try:
                 statements.set_weekly_amount(_me(), pence)
-            except StatementError as exc:
+            except DomainError as exc:
                 problem = exc.errors["amount"]
             else:
                 flash("Your weekly amount has been saved", "success")

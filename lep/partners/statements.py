@@ -23,15 +23,10 @@ from lep.extensions import db
 from lep.money import format_pounds
 from lep.partners.models import Appointment, Involvement, PartnerSettings
 from lep.payments.models import Payment, PaymentItem
+from lep.service import DomainError
 from lep.timeutil import LONDON, london_date_bounds, to_london
 
 MAX_WEEKLY_PENCE = 10_000_000  # £100,000 a week: anything above is a typing slip
-
-
-class StatementError(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
@@ -186,9 +181,9 @@ def set_weekly_amount(user: Any, pence: int | None) -> None:
         if isinstance(pence, bool) or not isinstance(pence, int):
             raise TypeError("pence must be whole pence (an int)")
         if pence <= 0:
-            raise StatementError({"amount": "The amount must be more than £0"})
+            raise DomainError({"amount": "The amount must be more than £0"})
         if pence > MAX_WEEKLY_PENCE:
-            raise StatementError(
+            raise DomainError(
                 {"amount": f"The amount must be {format_pounds(MAX_WEEKLY_PENCE)} or less"}
             )
     settings = db.session.scalar(select(PartnerSettings).where(PartnerSettings.user_id == user.id))

@@ -19,8 +19,8 @@ from lep.accounts.sessions import session_time
 from lep.accounts.views import SIGNED_IN_AT
 from lep.forms import show_errors
 from lep.partners import bank_services, forms
-from lep.partners.bank import BankDetailsError
 from lep.payments.providers import get_provider
+from lep.service import DomainError
 
 bp = Blueprint("partners", __name__)
 
@@ -90,7 +90,7 @@ def change_bank_details() -> ResponseReturnValue:
             )
         except bank_services.SignInAgain:
             return _sign_in_again_page()
-        except BankDetailsError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             if saved.changed:

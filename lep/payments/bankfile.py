@@ -26,11 +26,10 @@ from lep.accounts.models import User
 from lep.expenses.schemas import safe_cell
 from lep.extensions import db
 from lep.partners import bank
-from lep.partners.bank import BankDetailsError
 from lep.partners.models import BankDetails
 from lep.payments.models import BacsInstruction, Payment, PaymentRun
 from lep.payments.providers.bacs import CHUNK, BacsProvider
-from lep.payments.runs import PaymentError
+from lep.service import DomainError
 
 HEADER = ("Sort code", "Account number", "Account name", "Amount", "Reference")
 NAME_LENGTH = 18  # what Bacs carries of the payee's name
@@ -73,8 +72,8 @@ class BankFile:
     total_pence: int
 
 
-def _refuse(message: str) -> PaymentError:
-    return PaymentError({"bank_file": message})
+def _refuse(message: str) -> DomainError:
+    return DomainError({"bank_file": message})
 
 
 def sent_total(run: PaymentRun) -> int:
@@ -93,7 +92,7 @@ def available(run: PaymentRun) -> bool:
 
 
 def build(run: PaymentRun) -> BankFile:
-    """The file's rows and checks. Raises PaymentError (key `bank_file`) and writes nothing."""
+    """The file's rows and checks. Raises DomainError (key `bank_file`) and writes nothing."""
     if run.provider != "bacs":
         raise _refuse("This run was paid through the payment provider: it has no bank file")
     if run.status not in SENT_STATUSES:
@@ -156,7 +155,7 @@ def build(run: PaymentRun) -> BankFile:
         try:
             stored = bank.decrypt(ciphertext)
             account = bank.check_account(stored.sort_code, stored.account_number, stored.name)
-        except (BankDetailsError, RuntimeError) as exc:
+        except (DomainError, RuntimeError) as exc:
             raise _refuse(f"{who}'s bank details are not valid: the file cannot be made") from exc
         name = bacs_name(account.name)
         if not name:
@@ -189,7 +188,7 @@ def build(run: PaymentRun) -> BankFile:
 def download(run: PaymentRun, by: Any) -> BankFile:
     """The file, audited as taken by `by` (finance only)."""
     if not by.has_role("finance"):
-        raise PaymentError({"run": "Only the finance team can download the bank file"})
+        raise DomainError({"run": "Only the finance team can download the bank file"})
     made = build(run)
     audit.record(
         "payment_run.bank_file_downloaded",

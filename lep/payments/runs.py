@@ -46,6 +46,7 @@ from lep.payments.providers.base import (
     PaymentResult,
     ProviderError,
 )
+from lep.service import DomainError
 from lep.timeutil import LONDON, format_date
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,6 @@ def _commit() -> None:
 
     db.session.commit()
     notices.flush()
-
-
-class PaymentError(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass
@@ -224,7 +219,7 @@ def preview(now: dt.datetime | None = None) -> Preview:
 
 def _finance(user: Any) -> None:
     if not user.has_role("finance"):
-        raise PaymentError({"run": "Only the finance team can manage payment runs"})
+        raise DomainError({"run": "Only the finance team can manage payment runs"})
 
 
 def _set_item_status(items: list[PaymentItem], claim_status: str | None, fee_status: str) -> None:
@@ -293,7 +288,7 @@ def _schedule(plan: Preview) -> None:
         Involvement.fee_pence > 0,
     )
     if moved != claims or moved_fees != fees:
-        raise PaymentError({"run": CHANGED_WHILE_BUILDING})
+        raise DomainError({"run": CHANGED_WHILE_BUILDING})
 
 
 def _move_to_scheduled(
@@ -337,13 +332,13 @@ def build_run(
     plan = preview(now)
     if not plan.payable:
         if plan.held:
-            raise PaymentError(
+            raise DomainError(
                 {
                     "run": "Nothing can be paid now: everyone with approved claims or fees is "
                     "held back (see the reasons below)"
                 }
             )
-        raise PaymentError({"run": "Nothing to pay: there are no approved claims or fees"})
+        raise DomainError({"run": "Nothing to pay: there are no approved claims or fees"})
     threshold = (
         approval_over_pence
         if approval_over_pence is not None
@@ -354,9 +349,9 @@ def build_run(
     except DBAPIError as error:
         db.session.rollback()
         if _refused_race(error):
-            raise PaymentError({"run": CHANGED_WHILE_BUILDING}) from error
+            raise DomainError({"run": CHANGED_WHILE_BUILDING}) from error
         raise
-    except PaymentError:
+    except DomainError:
         db.session.rollback()
         raise
     _commit()
@@ -403,9 +398,9 @@ def _write_run(by: Any, now: dt.datetime, plan: Preview, threshold: int) -> Paym
     for payment in run.payments:
         payment.reference = f"LEP PAY {payment.id:06d}"[:18]
         if payment.amount_pence != sum(i.amount_pence for i in payment.items):
-            raise PaymentError({"run": "A payment does not match its items to the penny"})
+            raise DomainError({"run": "A payment does not match its items to the penny"})
     if run.total_pence != sum(p.amount_pence for p in run.payments):
-        raise PaymentError({"run": "The run's total does not match its payments to the penny"})
+        raise DomainError({"run": "The run's total does not match its payments to the penny"})
     run.status = "awaiting_approval" if run.total_pence > threshold else "approved"
     from lep.payments import notices
 
@@ -440,7 +435,7 @@ def _guard_run(run: PaymentRun, expected: tuple[str, ...], **values: Any) -> Non
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
         db.session.refresh(run)
-        raise PaymentError(
+        raise DomainError(
             {"run": f"This run has changed: it is now {run.status_text.lower()}. Reload the page"}
         )
     db.session.refresh(run)
@@ -449,11 +444,11 @@ def _guard_run(run: PaymentRun, expected: tuple[str, ...], **values: Any) -> Non
 def approve_run(run: PaymentRun, by: Any) -> PaymentRun:
     _finance(by)
     if by.id == run.created_by_id:
-        raise PaymentError(
+        raise DomainError(
             {"run": "A different person in the finance team must approve a run you built"}
         )
     if run.status != "awaiting_approval":
-        raise PaymentError({"run": f"This run cannot be approved: it is {run.status_text.lower()}"})
+        raise DomainError({"run": f"This run cannot be approved: it is {run.status_text.lower()}"})
     _guard_run(
         run, ("awaiting_approval",), status="approved", approved_by_id=by.id, approved_at=utcnow()
     )
@@ -473,9 +468,7 @@ def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
     """Cancel a run that has not started sending; its claims and fees wait for the next run."""
     _finance(by)
     if run.status not in ("draft", "awaiting_approval", "approved"):
-        raise PaymentError(
-            {"run": f"This run cannot be cancelled: it is {run.status_text.lower()}"}
-        )
+        raise DomainError({"run": f"This run cannot be cancelled: it is {run.status_text.lower()}"})
     before = run.status
     _guard_run(run, ("draft", "awaiting_approval", "approved"), status="cancelled")
     _release([item for payment in run.payments for item in payment.items])
@@ -502,11 +495,9 @@ def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
 
     _finance(by)
     if run.status == "awaiting_approval":
-        raise PaymentError(
-            {"run": "This run needs a second finance approval before it can be sent"}
-        )
+        raise DomainError({"run": "This run needs a second finance approval before it can be sent"})
     if run.status != "approved":
-        raise PaymentError({"run": f"This run cannot be sent: it is {run.status_text.lower()}"})
+        raise DomainError({"run": f"This run cannot be sent: it is {run.status_text.lower()}"})
     now = utcnow()
     _guard_run(
         run,
@@ -774,7 +765,7 @@ def mark_payment_paid(payment: Payment, via: str, actor: Any = None) -> bool:
     if payment.status == "paid":
         return False
     if payment.status not in ("sent", "sending"):
-        raise PaymentError(
+        raise DomainError(
             {"payment": f"This payment cannot be marked paid: it is {payment.status_text.lower()}"}
         )
     before = payment.status
@@ -797,7 +788,7 @@ def mark_run_paid(run: PaymentRun, by: Any) -> PaymentRun:
     """Finance confirms the bank paid the file: every sent payment is paid, remittances go."""
     _finance(by)
     if run.status != "sent":
-        raise PaymentError(
+        raise DomainError(
             {"run": f"This run cannot be marked paid: it is {run.status_text.lower()}"}
         )
     _guard_run(run, ("sent",), status="paid", paid_at=utcnow())

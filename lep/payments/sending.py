@@ -231,13 +231,13 @@ def _resumed(run: PaymentRun, progress_now: Progress, **who: Any) -> None:
 
 def resume_run(run: PaymentRun, by: Any) -> str:
     """Finance presses "Resume sending" on a run that stopped part-way. Returns where it runs."""
-    from lep.payments.runs import PaymentError, _finance
+    from lep.payments.runs import DomainError, _finance
 
     _finance(by)
     if run.status != "sending":
-        raise PaymentError({"run": f"This run cannot be resumed: it is {run.status_text.lower()}"})
+        raise DomainError({"run": f"This run cannot be resumed: it is {run.status_text.lower()}"})
     if not is_stale(run):
-        raise PaymentError(
+        raise DomainError(
             {"run": "This run is still being sent. Reload the page to see its progress"}
         )
     now_progress = progress(run)
@@ -246,10 +246,8 @@ def resume_run(run: PaymentRun, by: Any) -> str:
         db.session.refresh(run)
         if run.status != "sending":
             now_is = run.status_text.lower()
-            raise PaymentError(
-                {"run": f"This run has changed: it is now {now_is}. Reload the page"}
-            )
-        raise PaymentError(
+            raise DomainError({"run": f"This run has changed: it is now {now_is}. Reload the page"})
+        raise DomainError(
             {"run": "Someone else has just resumed this run. Reload the page to see its progress"}
         )
     _resumed(run, now_progress, actor=by)

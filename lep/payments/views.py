@@ -2,7 +2,7 @@
 be done to it now (approve, send, cancel, download the bank file, mark paid).
 
 The rules live in lep.payments.runs (and bankfile): these pages parse, call one service, and show
-its PaymentError plainly, with nothing changed. Each button carries the run's status as the
+its DomainError plainly, with nothing changed. Each button carries the run's status as the
 person saw it; if someone else has changed the run since (two people pressing Send at once), the
 run's own guard refuses and the person is told the run changed.
 """
@@ -36,7 +36,7 @@ from lep.money import format_pounds
 from lep.payments import bankfile, forms, runs, sending
 from lep.payments.models import Payment, PaymentRun
 from lep.payments.providers.base import ProviderError
-from lep.payments.runs import PaymentError
+from lep.service import DomainError
 
 bp = Blueprint("payments", __name__, url_prefix="/finance/payments")
 
@@ -105,7 +105,7 @@ def new() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             run = runs.build_run(_me())
-        except PaymentError as exc:
+        except DomainError as exc:
             db.session.rollback()
             show_errors(form, exc.errors)
         else:
@@ -188,7 +188,7 @@ def _as_seen(run: PaymentRun, form: forms.RunActionForm) -> None:
         set_committed_value(run, "status", seen)
 
 
-def _refused(run_id: int, form: FlaskForm, exc: PaymentError, page: str | None = None) -> Any:
+def _refused(run_id: int, form: FlaskForm, exc: DomainError, page: str | None = None) -> Any:
     db.session.rollback()
     db.session.expire_all()
     show_errors(form, exc.errors)
@@ -208,7 +208,7 @@ def approve(run_id: int) -> ResponseReturnValue:
     _as_seen(run, form)
     try:
         runs.approve_run(run, _me())
-    except PaymentError as exc:
+    except DomainError as exc:
         return _refused(run_id, form, exc)
     flash(f"You approved {run.reference}. It can now be sent.", "success")
     return _run_page(run)
@@ -235,7 +235,7 @@ def send(run_id: int) -> ResponseReturnValue:
     _as_seen(run, form)
     try:
         runs.start_sending(run, _me())
-    except PaymentError as exc:
+    except DomainError as exc:
         return _refused(run_id, form, exc)
     except ProviderError as exc:
         # The run is sending; payments not yet confirmed are looked up before any is sent again.
@@ -260,7 +260,7 @@ def resume(run_id: int) -> ResponseReturnValue:
     _as_seen(run, form)
     try:
         sending.resume_run(run, _me())
-    except PaymentError as exc:
+    except DomainError as exc:
         return _refused(run_id, form, exc)
     except ProviderError as exc:
         db.session.rollback()
@@ -284,7 +284,7 @@ def cancel(run_id: int) -> ResponseReturnValue:
         _as_seen(run, form)
         try:
             runs.cancel_run(run, _me())
-        except PaymentError as exc:
+        except DomainError as exc:
             return _refused(run_id, form, exc)
         flash(
             f"{run.reference} is cancelled. Its claims and fees will be in the next run.",
@@ -307,7 +307,7 @@ def mark_paid(run_id: int) -> ResponseReturnValue:
         _as_seen(run, form)
         try:
             runs.mark_run_paid(run, _me())
-        except PaymentError as exc:
+        except DomainError as exc:
             return _refused(run_id, form, exc)
         flash(
             f"{run.reference} is paid. Each person paid has been sent remittance advice.",
@@ -331,7 +331,7 @@ def bank_file(run_id: int) -> ResponseReturnValue:
     run = _run(run_id)
     try:
         made = bankfile.download(run, _me())
-    except PaymentError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(next(iter(exc.errors.values())), "error")
         return _run_page(run)

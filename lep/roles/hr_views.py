@@ -26,6 +26,7 @@ from lep.roles.models import (
     RateCard,
     Role,
 )
+from lep.service import DomainError
 
 bp = Blueprint("hr_roles", __name__, url_prefix="/hr")
 
@@ -94,7 +95,7 @@ def new_role() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             role = services.create_role(form.to_input(), _by())
-        except services.RoleError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors, forms.ROLE_ERROR_FIELDS)
         else:
             flash("Role saved as a draft.", "success")
@@ -112,7 +113,7 @@ def edit_role(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.update_role(role, form.to_input(existing=role), _by())
-        except services.RoleError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors, forms.ROLE_ERROR_FIELDS)
         else:
             flash("Role saved.", "success")
@@ -178,7 +179,7 @@ def add_criterion(role_id: int) -> ResponseReturnValue:
                 form.stage.data or "",
                 _by(),
             )
-        except services.RoleError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash("Criterion added.", "success")
@@ -194,7 +195,7 @@ def remove_criterion(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.remove_criterion(role, form.item(), _by())
-        except services.RoleError as exc:
+        except DomainError as exc:
             return _role_page(role, action_errors=exc.errors)
         flash("Criterion removed.", "success")
     return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="criteria"))
@@ -215,7 +216,7 @@ def add_question(role_id: int) -> ResponseReturnValue:
                 form.criterion_ids(),
                 _by(),
             )
-        except services.RoleError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash("Question added.", "success")
@@ -231,7 +232,7 @@ def remove_question(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.remove_question(role, form.item(), _by())
-        except services.RoleError as exc:
+        except DomainError as exc:
             return _role_page(role, action_errors=exc.errors)
         flash("Question removed.", "success")
     return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="questions"))
@@ -252,7 +253,7 @@ def add_quota(role_id: int) -> ResponseReturnValue:
                 form.options.data or "",
                 _by(),
             )
-        except services.RoleError as exc:
+        except DomainError as exc:
             if "quota" in exc.errors:  # the role's quotas cannot change: the form is not shown
                 return _role_page(role, action_errors=exc.errors)
             show_errors(form, exc.errors)
@@ -270,7 +271,7 @@ def remove_quota(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.remove_quota_category(role, form.item(), _by())
-        except services.RoleError as exc:
+        except DomainError as exc:
             return _role_page(role, action_errors=exc.errors)
         flash("Quota question removed.", "success")
     return redirect(url_for("hr_roles.role", role_id=role.id, _anchor="quotas"))
@@ -284,7 +285,7 @@ def _change_status(
     if form.validate_on_submit():
         try:
             change(role, _by())
-        except services.RoleError as exc:
+        except DomainError as exc:
             return _role_page(role, action_errors=exc.errors)
         flash(done, "success")
     return redirect(url_for("hr_roles.role", role_id=role.id))

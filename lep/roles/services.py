@@ -24,17 +24,10 @@ from lep.roles.models import (
     RateCard,
     Role,
 )
+from lep.service import DomainError
 from lep.timeutil import LONDON
 
 MAX_MINUTES_PER_WEEK = pay.FULL_TIME_MINUTES
-
-
-class RoleError(Exception):
-    """Something about a role that cannot be saved or done. Errors name their field."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 ROLE_FIELDS = (
@@ -143,7 +136,7 @@ def _apply(role: Role, data: RoleInput) -> None:
 def create_role(data: RoleInput, by: Any) -> Role:
     errors = _check(data, None)
     if errors:
-        raise RoleError(errors)
+        raise DomainError(errors)
     role = Role(status="draft", created_by_id=getattr(by, "id", None))
     _apply(role, data)
     db.session.add(role)
@@ -155,10 +148,10 @@ def create_role(data: RoleInput, by: Any) -> Role:
 
 def update_role(role: Role, data: RoleInput, by: Any) -> Role:
     if role.status == "filled":
-        raise RoleError({"title": "This role is filled and can no longer be changed"})
+        raise DomainError({"title": "This role is filled and can no longer be changed"})
     errors = _check(data, role)
     if errors:
-        raise RoleError(errors)
+        raise DomainError(errors)
     before = snapshot(role)
     _apply(role, data)
     after = snapshot(role)
@@ -178,7 +171,7 @@ def update_role(role: Role, data: RoleInput, by: Any) -> Role:
 
 def _editable(role: Role) -> None:
     if role.status in {"closed", "filled"}:
-        raise RoleError({"text": "This role is closed: its criteria and questions are fixed"})
+        raise DomainError({"text": "This role is closed: its criteria and questions are fixed"})
 
 
 def add_criterion(role: Role, text: str, essential: bool, stage: str, by: Any) -> Criterion:
@@ -189,7 +182,7 @@ def add_criterion(role: Role, text: str, essential: bool, stage: str, by: Any) -
     if stage not in CRITERION_STAGES:
         errors["stage"] = "Select when this is assessed"
     if errors:
-        raise RoleError(errors)
+        raise DomainError(errors)
     criterion = Criterion(
         role=role,
         text=text.strip(),
@@ -228,7 +221,7 @@ def _remove_from_role(
     with its id and its `label` attribute (text or name). `missing` is (field, message)."""
     item = next((i for i in items if i.id == item_id), None)
     if item is None:
-        raise RoleError({missing[0]: missing[1]})
+        raise DomainError({missing[0]: missing[1]})
     audit.record(
         f"role.{kind}_removed",
         "role",
@@ -266,7 +259,7 @@ def add_question(
     if not criteria:
         errors["criteria"] = "Select at least one criterion this question helps assess"
     if errors:
-        raise RoleError(errors)
+        raise DomainError(errors)
     assert word_limit is not None
     question = Question(
         role=role,
@@ -348,10 +341,10 @@ def add_quota_category(
 ) -> QuotaCategory:
     """A quota question for a lottery role (e.g. "Region": "Which region do you live in?")."""
     if role.selection_method != "lottery":
-        raise RoleError({"quota": "Quota questions are only for roles chosen by lottery"})
+        raise DomainError({"quota": "Quota questions are only for roles chosen by lottery"})
     locked = quota_lock(role)
     if locked:
-        raise RoleError({"quota": locked})
+        raise DomainError({"quota": locked})
     name, question, why = name.strip(), question.strip(), why.strip()
     choices = parse_options(options) if isinstance(options, str) else [o.strip() for o in options]
     choices = [o for o in choices if o]
@@ -389,7 +382,7 @@ def add_quota_category(
     elif repeated:
         errors["options"] = f"Each answer must be different: “{repeated[0]}” is there twice"
     if errors:
-        raise RoleError(errors)
+        raise DomainError(errors)
     category = QuotaCategory(
         role=role,
         name=name,
@@ -420,7 +413,7 @@ def add_quota_category(
 def remove_quota_category(role: Role, category_id: int, by: Any) -> None:
     locked = quota_lock(role)
     if locked:
-        raise RoleError({"quota": locked})
+        raise DomainError({"quota": locked})
     _remove_from_role(
         role,
         role.quota_categories,
@@ -458,10 +451,10 @@ def publish_role(role: Role, by: Any) -> Role:
     if role.status == "open":
         return role
     if role.status not in {"draft", "closed"}:
-        raise RoleError({"status": "Only a draft or closed role can be published"})
+        raise DomainError({"status": "Only a draft or closed role can be published"})
     problems = publishing_problems(role)
     if problems:
-        raise RoleError(problems)
+        raise DomainError(problems)
     before = role.status
     role.status = "open"
     role.published_at = role.published_at or utcnow()
@@ -479,7 +472,7 @@ def publish_role(role: Role, by: Any) -> Role:
 
 def close_role(role: Role, by: Any) -> Role:
     if role.status != "open":
-        raise RoleError({"status": "Only an open role can be closed"})
+        raise DomainError({"status": "Only an open role can be closed"})
     role.status = "closed"
     audit.record(
         "role.closed",
@@ -495,7 +488,7 @@ def close_role(role: Role, by: Any) -> Role:
 
 def mark_filled(role: Role, by: Any) -> Role:
     if role.status not in {"open", "closed"}:
-        raise RoleError({"status": "Only an open or closed role can be marked filled"})
+        raise DomainError({"status": "Only an open or closed role can be marked filled"})
     before = role.status
     role.status = "filled"
     audit.record(

@@ -29,12 +29,12 @@ from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
 from lep.roles.models import Criterion, Role
+from lep.service import DomainError
 from lep.shortlisting.assessment import ApplicationAssessment, assess, scored_criteria
 from lep.shortlisting.models import OUTCOMES, Decision, Interview, Panel
 from lep.shortlisting.moderation import (
     MAX_REASON,
     OUTCOME_SENT,
-    ShortlistingError,
     check_may_act,
     check_scoring_closed,
     outcomes_sent,
@@ -108,9 +108,9 @@ def decide(
     # cannot change while its outcome is being emailed.
     db.session.get(Panel, panel.id, with_for_update=True, populate_existing=True)
     if application.status not in DECIDABLE:
-        raise ShortlistingError({"application": "A decision cannot be made on this application"})
+        raise DomainError({"application": "A decision cannot be made on this application"})
     if outcomes_sent([application.id]):
-        raise ShortlistingError(
+        raise DomainError(
             {"application": "The outcome has been sent: the decision can no longer change"}
         )
     errors: dict[str, str] = {}
@@ -122,13 +122,13 @@ def decide(
     elif len(reason) > MAX_REASON:
         errors["reason"] = "The reason must be 2,000 characters or fewer"
     if errors:
-        raise ShortlistingError(errors)
+        raise DomainError(errors)
     criteria = scored_criteria(role)
     assessment = assess(role, [application.id])[application.id]
     overrode = bool(override and outcome == "shortlisted" and assessment.failed_essential)
     problems = rule_problems(application, assessment, criteria, outcome, overrode)
     if problems:
-        raise ShortlistingError(problems)
+        raise DomainError(problems)
     decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id))
     after = {"outcome": outcome, "reason": reason, "overrode_rule": overrode}
     if decision is None:
@@ -149,7 +149,7 @@ def decide(
         db.session.flush()
     except IntegrityError:  # another lead decided at the same moment
         db.session.rollback()
-        raise ShortlistingError(
+        raise DomainError(
             {"application": "Someone else decided at the same time. Reload the page"}
         ) from None
     application.status = outcome
@@ -228,7 +228,7 @@ def send_outcomes(role: Role, by: User, *, include_reasons: bool = False) -> Out
         if rule_problems(a, assessments[a.id], criteria, d.outcome, d.overrode_rule)
     ]
     if broken:
-        raise ShortlistingError(
+        raise DomainError(
             {
                 "outcomes": "Nothing was sent. Scores changed after these decisions, which no "
                 "longer follow the rules: " + ", ".join(broken) + ". Check each decision"
@@ -304,7 +304,7 @@ def request_feedback(application: Application, by: User) -> Decision:
     """The applicant asks for feedback on a not-shortlisted application (once; asking again
     changes nothing). The role's contact is told by email."""
     if application.applicant_id != by.id or not may_ask_for_feedback(application):
-        raise ShortlistingError({"feedback": "You cannot ask for feedback on this application"})
+        raise DomainError({"feedback": "You cannot ask for feedback on this application"})
     decision = decision_for(application)
     assert decision is not None
     if decision.feedback_requested_at is not None:
@@ -360,11 +360,11 @@ def invite_to_interview(
     role = application.role
     check_may_act(by, panel_for(role))
     if application.status != "shortlisted" or interview_for(application) is not None:
-        raise ShortlistingError(
+        raise DomainError(
             {"application": "Only a shortlisted applicant not yet invited can be invited"}
         )
     if not outcomes_sent([application.id]):
-        raise ShortlistingError(
+        raise DomainError(
             {"application": "Send the outcome to this applicant before inviting them"}
         )
     errors: dict[str, str] = {}
@@ -387,7 +387,7 @@ def invite_to_interview(
             "Enter the organiser's email address in the correct format, like name@example.com"
         )
     if errors:
-        raise ShortlistingError(errors)
+        raise DomainError(errors)
     assert starts_at is not None
     interview = Interview(
         application_id=application.id,
@@ -401,7 +401,7 @@ def invite_to_interview(
         db.session.flush()
     except IntegrityError:  # a second click, or another lead, got there first
         db.session.rollback()
-        raise ShortlistingError(
+        raise DomainError(
             {"application": "This applicant has already been invited to interview"}
         ) from None
     application.status = "interview"

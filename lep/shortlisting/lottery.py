@@ -64,6 +64,7 @@ from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.notifications.services import deliver_queued, queue_email
 from lep.roles.models import Question, QuotaCategory, Role
+from lep.service import DomainError
 from lep.shortlisting.assessment import assess
 from lep.shortlisting.models import Decision, LotteryDraw, LotteryQuota
 from lep.timeutil import format_datetime
@@ -87,14 +88,6 @@ CHANCE_PLACES = Decimal("0.0001")
 
 # The library's random numbers come from one module-wide generator: one draw at a time.
 _LIBRARY = threading.Lock()
-
-
-class LotteryError(Exception):
-    """What cannot be saved or done, by field, in words for HR."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 # --- The role, its places and quotas ------------------------------------------------------------
@@ -274,7 +267,7 @@ def save_quotas(role: Role, places_text: str, values: Mapping[str, str], by: Any
                     f"{places} {'place' if places == 1 else 'places'}"
                 )
     if errors:
-        raise LotteryError(errors)
+        raise DomainError(errors)
     assert places is not None
     before = {"places": role.posts, "quotas": quota_snapshot(role, rows)}
     saved = {
@@ -538,7 +531,7 @@ def parse_seed(text: str | int | None) -> int | None:
         return None
     seed = text if isinstance(text, int) else _whole(text.replace(" ", ""))
     if seed is None or not 1 <= seed <= MAX_SEED:
-        raise LotteryError(
+        raise DomainError(
             {
                 "seed": f"Enter the seed as a whole number from 1 to {MAX_SEED:,}, or leave it "
                 "blank for a new draw"
@@ -561,7 +554,7 @@ def run_draw(
     check_not_confirmed(role, "draw")
     if role_is_open(role):
         closes = format_datetime(role.closes_at) if role.closes_at else "its closing date"
-        raise LotteryError(
+        raise DomainError(
             {
                 "draw": f"This role is still taking applications until {closes}. Draw after it "
                 "closes, so that everyone who applies is in the draw"
@@ -570,7 +563,7 @@ def run_draw(
     errors: dict[str, str] = {}
     try:
         chosen_seed = parse_seed(seed)
-    except LotteryError as error:
+    except DomainError as error:
         errors.update(error.errors)
         chosen_seed = None
     earlier = db.session.scalar(
@@ -582,7 +575,7 @@ def run_draw(
     elif len(redraw_reason) > MAX_REASON:
         errors["reason"] = f"The reason must be {MAX_REASON:,} characters or fewer"
     if errors:
-        raise LotteryError(errors)
+        raise DomainError(errors)
     if chosen_seed is None:
         chosen_seed = secrets.randbelow(MAX_SEED) + 1
     found = pool(role)
@@ -687,7 +680,7 @@ def _confirmed_words(draw: LotteryDraw) -> str:
 def check_not_confirmed(role: Role, where: str) -> None:
     found = confirmed_draw(role)
     if found is not None:
-        raise LotteryError(
+        raise DomainError(
             {
                 where: f"The draw for this role has been confirmed ({_confirmed_words(found)}), "
                 "so the places, quotas and draw can no longer change"
@@ -714,12 +707,12 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
     assert role is not None
     check_not_confirmed(role, "confirm")
     if draw.status != "drawn":
-        raise LotteryError(
+        raise DomainError(
             {"confirm": "This draw could not meet the quotas, so it cannot be confirmed"}
         )
     latest = draws_for(role)[0]
     if latest.id != draw.id:
-        raise LotteryError(
+        raise DomainError(
             {"confirm": f"Only the latest draw can be confirmed: that is draw {latest.id}"}
         )
     found = pool(role)
@@ -728,7 +721,7 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
         or quota_snapshot(role) != draw.quotas
         or role.posts != draw.places
     ):
-        raise LotteryError(
+        raise DomainError(
             {
                 "confirm": "Something has changed since this draw (who is eligible, the places "
                 "or the quotas), so it cannot be confirmed. Draw again"
@@ -737,7 +730,7 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
     waiting = found.unassessed
     if waiting and unassessed != LEAVE_UNDECIDED:
         listed = ", ".join(a.reference or str(a.id) for a in waiting)
-        raise LotteryError(
+        raise DomainError(
             {
                 "unassessed": f"Choose what happens to the {len(waiting)} "
                 + ("applicant" if len(waiting) == 1 else "applicants")
@@ -752,7 +745,7 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
     )
     if decided:
         references = [a.reference or str(a.id) for a in found.eligible if a.id in decided]
-        raise LotteryError(
+        raise DomainError(
             {
                 "confirm": "These applications already have a shortlisting decision: "
                 + ", ".join(references)
@@ -863,4 +856,4 @@ def _refuse_race(role: Role) -> NoReturn:
         message = (
             "Someone else made a decision at the same time, so nothing changed. Reload the page"
         )
-    raise LotteryError({"confirm": message})
+    raise DomainError({"confirm": message})

@@ -20,6 +20,7 @@ from lep.applications.services import role_is_open
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.shortlisting import lottery
 from lep.shortlisting.lottery_forms import (
     WAIT,
@@ -154,7 +155,7 @@ def save_quotas(role_id: int) -> ResponseReturnValue:
         return _page(role, quotas=form, failed=form)
     try:
         lottery.save_quotas(role, form.places.data or "", typed_limits(form, rows), _by())
-    except lottery.LotteryError as exc:
+    except DomainError as exc:
         show_errors(form, exc.errors)
         return _page(role, quotas=form, failed=form)
     flash("Places and quotas saved.", "success")
@@ -170,7 +171,7 @@ def draw(role_id: int) -> ResponseReturnValue:
         return _page(role, draw_form=form, failed=form)
     try:
         made = lottery.run_draw(role, _by(), form.seed.data or None, form.reason.data or "")
-    except lottery.LotteryError as exc:
+    except DomainError as exc:
         show_errors(form, exc.errors)
         return _page(role, draw_form=form, failed=form)
     if made.status == "drawn":
@@ -218,7 +219,7 @@ def confirm(role_id: int, draw_id: int) -> ResponseReturnValue:
         return redirect(back)
     try:
         lottery.confirm_draw(found, _by(), form.unassessed.data or "")
-    except lottery.LotteryError as exc:
+    except DomainError as exc:
         if "unassessed" in exc.errors:
             show_errors(form, exc.errors)
             return _page(role, confirm=form, failed=form)

@@ -21,6 +21,7 @@ from lep.accounts.models import User
 from lep.applications.models import Application
 from lep.extensions import db
 from lep.roles.models import Question, Role
+from lep.service import DomainError
 from lep.shortlisting.assessment import (
     scored_criteria,
 )
@@ -43,14 +44,6 @@ FILTERS = {
 }
 # The audit action recorded when an applicant is told (the state is Decision.outcome_sent_at).
 OUTCOME_SENT = "shortlisting.outcome_sent"
-
-
-class ShortlistingError(Exception):
-    """What cannot be done, by field, in words for the lead (or the applicant)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 # --- Who acts ---------------------------------------------------------------------------------
@@ -89,14 +82,14 @@ def can_moderate(user: Any, panel: Panel | None) -> bool:
 def check_may_act(user: Any, panel: Panel | None) -> None:
     if not can_moderate(user, panel):
         lead = panel.lead.full_name if panel is not None and panel.lead is not None else "the lead"
-        raise ShortlistingError(
+        raise DomainError(
             {"panel": f"Only the panel's lead ({lead}) can moderate and decide for this role"}
         )
 
 
 def check_scoring_closed(panel: Panel | None) -> None:
     if panel is None or panel.scoring_closed_at is None:
-        raise ShortlistingError(
+        raise DomainError(
             {"panel": "Scoring is still open. Close scoring on the panel page before moderating"}
         )
 
@@ -148,13 +141,13 @@ def record_moderation(
     check_may_act(by, panel)
     check_scoring_closed(panel)
     if application.status in NOT_CONSIDERED:
-        raise ShortlistingError({"application": "This application is not being considered"})
+        raise DomainError({"application": "This application is not being considered"})
     if outcomes_sent([application.id]):
-        raise ShortlistingError(
+        raise DomainError(
             {"application": "The outcome has been sent: the scores can no longer change"}
         )
     if criterion_id not in {c.id for c in scored_criteria(role)}:
-        raise ShortlistingError({"criterion": "This criterion is not scored at shortlisting"})
+        raise DomainError({"criterion": "This criterion is not scored at shortlisting"})
     errors: dict[str, str] = {}
     score = parse_score(value)
     if score is None:
@@ -165,7 +158,7 @@ def record_moderation(
     elif len(reason) > MAX_REASON:
         errors["reason"] = "The reason must be 2,000 characters or fewer"
     if errors:
-        raise ShortlistingError(errors)
+        raise DomainError(errors)
     assert score is not None
     existing = db.session.scalar(
         select(ModeratedScore).where(

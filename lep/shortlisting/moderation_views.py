@@ -23,6 +23,7 @@ from lep.applications.models import Answer, Application
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.shortlisting import decisions, moderation
 from lep.shortlisting import matrix as matrix_data
 from lep.shortlisting.assessment import assess, scored_criteria
@@ -116,7 +117,7 @@ def send_outcomes(role_id: int) -> ResponseReturnValue:
         return back
     try:
         sent = decisions.send_outcomes(role, _me(), include_reasons=form.include_reasons.data)
-    except moderation.ShortlistingError as exc:
+    except DomainError as exc:
         flash(next(iter(exc.errors.values())), "error")
         return back
     if sent.total == 0:
@@ -232,7 +233,7 @@ def moderate(role_id: int, application_id: int, criterion_id: int) -> ResponseRe
             moderation.record_moderation(
                 app_, criterion_id, form.value.data, form.reason.data or "", _me()
             )
-        except moderation.ShortlistingError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash("Moderated score saved.", "success")
@@ -260,7 +261,7 @@ def decide(role_id: int, application_id: int) -> ResponseReturnValue:
                 _me(),
                 override=bool(form.override.data),
             )
-        except moderation.ShortlistingError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(f"Decision saved: {OUTCOMES[app_.status]}.", "success")
@@ -290,7 +291,7 @@ def interview(role_id: int, application_id: int) -> ResponseReturnValue:
                 form.organiser_email.data or "",
                 _me(),
             )
-        except moderation.ShortlistingError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors, INTERVIEW_ERROR_FIELDS)
         else:
             flash(f"Invitation to interview sent for {app_.reference}.", "success")
@@ -321,7 +322,7 @@ def feedback(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             decisions.request_feedback(application, _me())
-        except moderation.ShortlistingError as exc:
+        except DomainError as exc:
             flash(next(iter(exc.errors.values())), "error")
         else:
             flash("You have asked for feedback. We will be in touch.", "success")

@@ -19,6 +19,7 @@ from lep.applications.models import Application
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.shortlisting import offers
 from lep.shortlisting.models import Offer
 from lep.shortlisting.offer_forms import AnswerForm, OfferForm, OutcomeForm, WithdrawForm
@@ -80,7 +81,7 @@ def show(offer_id: int) -> ResponseReturnValue:
                 flash(
                     "You have declined the offer. We have let the recruiting team know.", "success"
                 )
-        except offers.OfferError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             return redirect(url_for("applications.status", application_id=application.id))
@@ -148,7 +149,7 @@ def new_offer(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             offer = offers.make_offer(application, form.terms(), _me())
-        except offers.OfferError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(
@@ -184,7 +185,7 @@ def withdraw(offer_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             offers.withdraw_offer(offer, _me(), form.reason.data or "")
-        except offers.OfferError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(
@@ -218,7 +219,7 @@ def interview_outcome(application_id: int) -> ResponseReturnValue:
             return redirect(url_for("offers.new_offer", application_id=application.id))
         try:
             offers.record_unsuccessful(application, _me(), form.reason.data or "")
-        except offers.OfferError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(

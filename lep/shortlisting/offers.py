@@ -31,6 +31,7 @@ from lep.notifications.services import deliver_queued, queue_email
 from lep.partners.services import appoint
 from lep.roles import pay
 from lep.roles.models import PayPoint, RateCard, Role
+from lep.service import DomainError
 from lep.shortlisting.models import Interview, Offer
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -40,14 +41,6 @@ PIPELINE = ("interview", "shortlisted", "offered", "appointed", "declined", "uns
 MAX_REASON = 2_000
 MAX_SESSIONS = 31
 FULL_TIME = pay.FULL_TIME_MINUTES
-
-
-class OfferError(Exception):
-    """What cannot be done, by field, in words for the person."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -298,7 +291,7 @@ def _move_application(application: Application, expected: tuple[str, ...], statu
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
-        raise OfferError(
+        raise DomainError(
             {"application": "This application has changed since you opened it. Reload the page"}
         )
     db.session.refresh(application)
@@ -318,20 +311,20 @@ def _move_offer(offer: Offer, status: str, reason: str = "") -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
-        raise OfferError({"offer": "This offer has already been answered or withdrawn"})
+        raise DomainError({"offer": "This offer has already been answered or withdrawn"})
     db.session.refresh(offer)
 
 
 def make_offer(application: Application, terms: OfferTerms, by: Any) -> Offer:
     """Offer the role: the application moves to "offered" and the applicant is emailed a link."""
     if application.status not in OFFERABLE:
-        raise OfferError(
+        raise DomainError(
             {"application": "Only a shortlisted application, or one at interview, can be offered"}
         )
     role = application.role
     values, errors = _terms_for(role, terms)
     if errors:
-        raise OfferError(errors)
+        raise DomainError(errors)
     assert terms.start_date is not None
     before = application.status
     _move_application(application, OFFERABLE, "offered")
@@ -406,11 +399,11 @@ def withdraw_offer(offer: Offer, by: Any, reason: str) -> Offer:
     where it was (interview, or shortlisted), so a corrected offer can be made."""
     reason = (reason or "").strip()
     if not reason:
-        raise OfferError({"reason": "Enter why the offer is being withdrawn"})
+        raise DomainError({"reason": "Enter why the offer is being withdrawn"})
     if len(reason) > MAX_REASON:
-        raise OfferError({"reason": "The reason must be 2,000 characters or fewer"})
+        raise DomainError({"reason": "The reason must be 2,000 characters or fewer"})
     if offer.status != "made":
-        raise OfferError({"offer": "Only an offer that has not been answered can be withdrawn"})
+        raise DomainError({"offer": "Only an offer that has not been answered can be withdrawn"})
     application = offer.application
     back_to = "interview" if _interview(application) is not None else "shortlisted"
     _move_offer(offer, "withdrawn", reason)
@@ -445,9 +438,9 @@ def withdraw_offer(offer: Offer, by: Any, reason: str) -> Offer:
 def _answerable(offer: Offer, user: Any) -> Application:
     application = offer.application
     if application.applicant_id != user.id:
-        raise OfferError({"offer": "This is not your offer"})
+        raise DomainError({"offer": "This is not your offer"})
     if not may_answer(offer):
-        raise OfferError({"offer": "This offer has already been answered or withdrawn"})
+        raise DomainError({"offer": "This offer has already been answered or withdrawn"})
     return application
 
 
@@ -511,7 +504,7 @@ def decline_offer(offer: Offer, user: Any, reason: str = "") -> Offer:
     """The applicant declines, with a reason if they would like to give one."""
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
-        raise OfferError({"reason": "Your reason must be 2,000 characters or fewer"})
+        raise DomainError({"reason": "Your reason must be 2,000 characters or fewer"})
     application = _answerable(offer, user)
     _move_offer(offer, "declined", reason)
     _move_application(application, ("offered",), "declined")
@@ -566,13 +559,13 @@ def record_unsuccessful(application: Application, by: Any, reason: str) -> Appli
     sent), and the applicant is told kindly, with a way to ask for feedback."""
     reason = (reason or "").strip()
     if application.status != "interview":
-        raise OfferError(
+        raise DomainError(
             {"outcome": "An outcome can only be recorded for an application at interview"}
         )
     if not reason:
-        raise OfferError({"reason": "Enter the reason, for feedback to the applicant"})
+        raise DomainError({"reason": "Enter the reason, for feedback to the applicant"})
     if len(reason) > MAX_REASON:
-        raise OfferError({"reason": "The reason must be 2,000 characters or fewer"})
+        raise DomainError({"reason": "The reason must be 2,000 characters or fewer"})
     _move_application(application, ("interview",), "unsuccessful")
     interview = _interview(application)
     before: dict[str, Any] = {"status": "interview"}

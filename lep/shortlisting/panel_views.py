@@ -19,6 +19,7 @@ from lep.applications.models import SupportingFile
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.shortlisting import panel_forms as forms
 from lep.shortlisting import panels, scoring
 from lep.shortlisting.models import SCALE, SCORECARD_STATUSES, Panel
@@ -104,7 +105,7 @@ def application(role_id: int, application_id: int) -> ResponseReturnValue:
                 scoring.save_scorecard(
                     role, application, _me(), form.scores(), form.comments(), submitting
                 )
-            except scoring.ScoringError as exc:
+            except DomainError as exc:
                 show_errors(form, exc.errors)
             else:
                 if submitting:
@@ -169,7 +170,7 @@ def conflict(role_id: int, application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             scoring.declare_conflict(role, application, _me(), form.note.data or "")
-        except scoring.ScoringError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(
@@ -241,7 +242,7 @@ def add_scorer(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             member = panels.add_scorer(role, form.chosen(), _me())
-        except panels.PanelError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash(f"{member.user.full_name} added to the panel and sent an email.", "success")
@@ -257,7 +258,7 @@ def set_lead(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             panel = panels.set_lead(role, form.chosen(), _me())
-        except panels.PanelError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             assert panel.lead is not None
@@ -274,7 +275,7 @@ def remove_scorer(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             panels.remove_scorer(role, form.chosen(), _me())
-        except panels.PanelError as exc:
+        except DomainError as exc:
             flash(next(iter(exc.errors.values())), "error")
         else:
             flash("Scorer removed from the panel.", "success")
@@ -289,7 +290,7 @@ def close_scoring(role_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             panels.close_scoring(role, _me())
-        except panels.PanelError as exc:
+        except DomainError as exc:
             show_errors(form, exc.errors)
         else:
             flash("Scoring closed. No more scores can be saved.", "success")

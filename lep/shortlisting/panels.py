@@ -7,7 +7,7 @@
   conflict stays on record). Once they have submitted a scorecard, they stay.
 - Only the lead closes scoring; after that no score is saved.
 
-Each function owns its transaction and audits what it changes; refusals raise PanelError, naming
+Each function owns its transaction and audits what it changes; refusals raise DomainError, naming
 the field the message belongs at, with nothing changed.
 """
 
@@ -27,6 +27,7 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import deliver_queued, queue_email
 from lep.roles.models import Role
+from lep.service import DomainError
 from lep.shortlisting.models import Panel, PanelMember, Scorecard
 from lep.timeutil import format_datetime
 from lep.urls import external_url
@@ -34,14 +35,6 @@ from lep.urls import external_url
 SCORER_ROLES = ("panel", "hr")
 # Applications in these statuses are not scored: not sent yet, or withdrawn by the applicant.
 NOT_SCORED = ("draft", "withdrawn")
-
-
-class PanelError(Exception):
-    """What cannot be done to a panel, by field, in words for the person setting it up."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def panel_for(role: Role) -> Panel | None:
@@ -111,7 +104,7 @@ def eligible_leads() -> list[User]:
 def _user(user_id: int | None, field: str, message: str) -> User:
     user = db.session.get(User, user_id) if user_id else None
     if user is None:
-        raise PanelError({field: message})
+        raise DomainError({field: message})
     return user
 
 
@@ -119,7 +112,7 @@ def set_lead(role: Role, user_id: int | None, by: Any) -> Panel:
     panel = get_or_create_panel(role, by)
     user = _user(user_id, "lead_id", "Select the panel lead")
     if not (user.active and user.has_role("hr")):
-        raise PanelError({"lead_id": "The panel lead must be a member of the HR team"})
+        raise DomainError({"lead_id": "The panel lead must be a member of the HR team"})
     if panel.lead_id == user.id:
         return panel
     before = panel.lead_id
@@ -142,16 +135,16 @@ def add_scorer(role: Role, user_id: int | None, by: Any) -> PanelMember:
     if role_has_closed(role):
         closed = format_datetime(role.closes_at) if role.closes_at else ""
         when = f" on {closed}" if closed and role.status not in ("closed", "filled") else ""
-        raise PanelError(
+        raise DomainError(
             {"user_id": f"This role closed{when}. Scorers can only be added before it closes"}
         )
     user = _user(user_id, "user_id", "Select a person to add to the panel")
     if not can_score(user):
-        raise PanelError({"user_id": "Only panel members and HR staff can score applications"})
+        raise DomainError({"user_id": "Only panel members and HR staff can score applications"})
     if any(m.user_id == user.id for m in panel.members):
-        raise PanelError({"user_id": f"{user.full_name} is already on this panel"})
+        raise DomainError({"user_id": f"{user.full_name} is already on this panel"})
     if user.id in applicant_ids(role):
-        raise PanelError(
+        raise DomainError(
             {"user_id": f"{user.full_name} has applied for this role, so cannot score it"}
         )
     member = PanelMember(panel=panel, user_id=user.id)
@@ -181,7 +174,7 @@ def remove_scorer(role: Role, member_id: int | None, by: Any) -> None:
     panel = panel_for(role)
     member = next((m for m in panel.members if m.id == member_id), None) if panel else None
     if panel is None or member is None:
-        raise PanelError({"member_id": "That person is not on this panel"})
+        raise DomainError({"member_id": "That person is not on this panel"})
     submitted = db.session.scalar(
         select(func.count(Scorecard.id)).where(
             Scorecard.role_id == role.id,
@@ -190,7 +183,7 @@ def remove_scorer(role: Role, member_id: int | None, by: Any) -> None:
         )
     )
     if submitted:
-        raise PanelError(
+        raise DomainError(
             {
                 "member_id": f"{member.user.full_name} has submitted scores, so they stay on "
                 "the panel"
@@ -220,11 +213,11 @@ def close_scoring(role: Role, by: Any) -> Panel:
     """The lead ends scoring: from now on no score is saved. Once only."""
     panel = panel_for(role)
     if panel is None or panel.lead_id is None:
-        raise PanelError({"panel": "Set a panel lead first: only the lead can close scoring"})
+        raise DomainError({"panel": "Set a panel lead first: only the lead can close scoring"})
     if getattr(by, "id", None) != panel.lead_id:
-        raise PanelError({"panel": "Only the panel lead can close scoring"})
+        raise DomainError({"panel": "Only the panel lead can close scoring"})
     if panel.scoring_closed_at is not None:
-        raise PanelError({"panel": "Scoring is already closed"})
+        raise DomainError({"panel": "Scoring is already closed"})
     panel.scoring_closed_at = utcnow()
     audit.record(
         "panel.scoring_closed",

@@ -10,7 +10,7 @@
 - A scorer sees nobody else's scores for a role until they have submitted their own for every
   application they can score.
 
-Refusals raise ScoringError naming the field, with nothing changed.
+Refusals raise DomainError naming the field, with nothing changed.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from lep.applications.models import Answer, Application, SupportingFile
 from lep.db import utcnow
 from lep.extensions import db
 from lep.roles.models import Criterion, Role
+from lep.service import DomainError
 from lep.shortlisting.assessment import scored_criteria
 from lep.shortlisting.models import SCORE_MAX, SCORE_MIN, Panel, PanelMember, Score, Scorecard
 from lep.shortlisting.panels import NOT_SCORED, can_score, progress
@@ -40,15 +41,6 @@ MAX_COMMENT = 5_000
 MAX_NOTE = 2_000
 BAD_SCORE = "Select a score from 0 to 3"
 assert (SCORE_MIN, SCORE_MAX) == (0, 3), "the message above names the scale"
-
-
-class ScoringError(Exception):
-    """What cannot be saved, by field (score_<criterion id>, comment_<criterion id>, note, or
-    scorecard for the card as a whole), in words for the scorer."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 # --- Who sits where --------------------------------------------------------------------------
@@ -288,9 +280,9 @@ def parse_score(raw: Any) -> int | None:
 
 def _scoring_open(panel: Panel | None, role: Role) -> Panel:
     if panel is None:
-        raise ScoringError({"scorecard": "You are not on the panel for this role"})
+        raise DomainError({"scorecard": "You are not on the panel for this role"})
     if panel.scoring_closed_at is not None:
-        raise ScoringError(
+        raise DomainError(
             {"scorecard": f"Scoring for {role.title} has closed, so scores can no longer be saved"}
         )
     return panel
@@ -311,9 +303,9 @@ def _refuse_if_final(card: Scorecard | None) -> None:
     if card is None:
         return
     if card.status == "conflict":
-        raise ScoringError({"scorecard": CONFLICTED})
+        raise DomainError({"scorecard": CONFLICTED})
     if card.status == "submitted":
-        raise ScoringError(
+        raise DomainError(
             {"scorecard": "You have submitted your scores for this application: they are final"}
         )
 
@@ -329,7 +321,7 @@ def save_scorecard(
     """Save the scorer's scores (by criterion id) as a draft, or submit them (final)."""
     _scoring_open(seat(role.id, scorer), role)
     if scorable_application(role, scorer, application.id) is None:
-        raise ScoringError({"scorecard": "This application cannot be scored"})
+        raise DomainError({"scorecard": "This application cannot be scored"})
     card = _locked_card(application, scorer)
     _refuse_if_final(card)
     criteria = scored_criteria(role)
@@ -351,7 +343,7 @@ def save_scorecard(
             )
         notes[criterion.id] = comment
     if errors:
-        raise ScoringError(errors)
+        raise DomainError(errors)
     before = _snapshot(card)
     if card is None:
         card = Scorecard(application_id=application.id, scorer_id=scorer.id, role_id=role.id)
@@ -405,15 +397,15 @@ def declare_conflict(role: Role, application: Application, scorer: Any, note: st
     A draft's scores are discarded; a submitted card cannot be turned into a conflict."""
     _scoring_open(seat(role.id, scorer), role)
     if scorable_application(role, scorer, application.id) is None:
-        raise ScoringError({"note": "This application cannot be scored"})
+        raise DomainError({"note": "This application cannot be scored"})
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ScoringError({"note": f"Your note must be {MAX_NOTE:,} characters or fewer"})
+        raise DomainError({"note": f"Your note must be {MAX_NOTE:,} characters or fewer"})
     card = _locked_card(application, scorer)
     if card is not None and card.status == "conflict":
         return card
     if card is not None and card.status == "submitted":
-        raise ScoringError(
+        raise DomainError(
             {
                 "note": "You have already submitted scores for this application. Tell the panel "
                 "lead about the conflict of interest"

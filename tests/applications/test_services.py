@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from lep.applications import services
 from lep.applications.files import sniff
 from lep.applications.models import Application
-from lep.applications.services import ApplicationError
 from lep.audit.models import AuditEvent
 from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.roles.demo import seed_roles
+from lep.service import DomainError
 from tests.applications import media
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -61,14 +61,14 @@ def test_an_over_limit_answer_is_kept_and_refused_with_the_count(partner_role, m
         f"You have {question.word_limit + 12} words: 12 too many"
     }
     assert application.answer_for(question.id).text == text.strip()  # nothing lost
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.submit(application, True)
     assert "Question 1: Your answer must be" in caught.value.errors["question_1"]
 
 
 def test_submit_needs_every_answer_and_the_declaration(partner_role, make_user):
     application = services.start_application(partner_role, make_user("applicant"))
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.submit(application, False)
     assert set(caught.value.errors) == {"question_1", "question_2", "declaration"}
     assert application.status == "draft"
@@ -104,22 +104,22 @@ def test_a_sent_application_cannot_change_and_a_closed_role_keeps_the_draft(
     answer_all(application)
     partner_role.closes_at = utcnow() - dt.timedelta(minutes=1)
     db.session.commit()
-    with pytest.raises(ApplicationError, match="This role has closed"):
+    with pytest.raises(DomainError, match="This role has closed"):
         services.submit(application, True)
     assert application.status == "draft" and len(application.answers) == 2
-    with pytest.raises(ApplicationError, match="has closed"):
+    with pytest.raises(DomainError, match="has closed"):
         services.start_application(seed_roles()[0], make_user("applicant"))
 
 
 def test_withdraw_and_delete_draft(partner_role, make_user):
     application = services.start_application(partner_role, make_user("applicant"))
-    with pytest.raises(ApplicationError):
+    with pytest.raises(DomainError):
         services.withdraw(application)
     answer_all(application)
     services.submit(application, True)
     services.withdraw(application)
     assert application.status == "withdrawn" and application.withdrawn_at is not None
-    with pytest.raises(ApplicationError):
+    with pytest.raises(DomainError):
         services.delete_draft(application)
     other = services.start_application(seed_roles()[1], application.applicant)
     services.delete_draft(other)
@@ -209,7 +209,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(
     partner_role, make_user, storage, data, message
 ):
     application = services.start_application(partner_role, make_user("applicant"))
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.attach_file(application, "cv.pdf", data)
     assert caught.value.errors["file"].startswith(message)
     assert not storage.exists() or not [p for p in storage.rglob("*") if p.is_file()]
@@ -217,7 +217,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(
 
 def test_support_needs_phone_when_asked_to_call(partner_role, make_user):
     application = services.start_application(partner_role, make_user("applicant"))
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.save_support(application, contact_method="phone", phone="")
     assert caught.value.errors == {"phone": "Enter a phone number so we can call or text you"}
     services.save_support(

@@ -9,8 +9,9 @@ from lep.applications import services as applications
 from lep.audit.models import AuditEvent
 from lep.equality import reporting
 from lep.equality.models import PREFER_NOT, QUESTIONS, EqualityResponse
-from lep.equality.services import EqualityError, save_equality
+from lep.equality.services import save_equality
 from lep.extensions import db
+from lep.service import DomainError
 
 
 def responses() -> int:
@@ -57,7 +58,7 @@ def test_every_question_can_be_prefer_not_to_say_or_blank(role, make_user, sent_
 )
 def test_unknown_values_are_refused_at_their_question(role, make_user, sent_application, answers):
     application = sent_application(role, make_user("applicant"))
-    with pytest.raises(EqualityError) as caught:
+    with pytest.raises(DomainError) as caught:
         save_equality(application, {"carer": "yes", **answers})
     assert set(caught.value.errors) == set(answers)
     assert responses() == 0  # nothing saved, not even the good answer
@@ -65,7 +66,7 @@ def test_unknown_values_are_refused_at_their_question(role, make_user, sent_appl
 
 def test_a_draft_cannot_have_answers(role, make_user, sent_application):
     application = sent_application(role, make_user("applicant"), status="draft")
-    with pytest.raises(EqualityError):
+    with pytest.raises(DomainError):
         save_equality(application, {"region": "london"})
     assert responses() == 0
 
@@ -73,9 +74,9 @@ def test_a_draft_cannot_have_answers(role, make_user, sent_application):
 def test_only_the_applicant_can_answer(role, make_user, sent_application):
     application = sent_application(role, make_user("applicant"))
     someone_else = make_user("applicant")
-    with pytest.raises(EqualityError):
+    with pytest.raises(DomainError):
         save_equality(application, {"region": "london"}, someone_else)
-    with pytest.raises(EqualityError):
+    with pytest.raises(DomainError):
         save_equality(application, {"region": "london"}, make_user("hr"))
     assert responses() == 0
 

@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from lep.audit.models import AuditEvent
 from lep.expenses import services
 from lep.expenses.models import Claim, ClaimApproval, ExpenseCategory, PolicyCap
-from lep.expenses.services import ExpenseError
 from lep.extensions import db
 from lep.notifications.models import OutboxMessage
+from lep.service import DomainError
 from tests.helpers import with_bank_details
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -85,7 +85,7 @@ def drive(claim, miles, day, passengers=0):
 
 
 def errors_of(call, *args, **kwargs) -> dict[str, str]:
-    with pytest.raises(ExpenseError) as caught:
+    with pytest.raises(DomainError) as caught:
         call(*args, **kwargs)
     return caught.value.errors
 
@@ -271,7 +271,7 @@ def test_flags_are_shown_never_blocking(partner, storage):
 
 def test_submit_makes_a_reference_and_an_email(partner):
     claim = services.start_claim(partner)
-    with pytest.raises(ExpenseError):
+    with pytest.raises(DomainError):
         services.submit_claim(claim)  # no lines yet
     parking(claim, 850)
     services.submit_claim(claim)
@@ -284,7 +284,7 @@ def test_submit_makes_a_reference_and_an_email(partner):
     assert len(emails) == 1
     assert claim.reference in emails[0].subject
     assert "£8.50" in emails[0].body_text
-    with pytest.raises(ExpenseError):
+    with pytest.raises(DomainError):
         parking(claim, 100)  # sent: no more changes
 
 

@@ -18,9 +18,9 @@ from lep.expenses import services
 from lep.expenses.finance_forms import seen_text
 from lep.expenses.models import Claim, ClaimLine, ExpenseCategory, PolicyCap
 from lep.expenses.policy_services import set_role_expense_settings
-from lep.expenses.services import ExpenseError
 from lep.extensions import db
 from lep.roles.models import Role
+from lep.service import DomainError
 from tests.conftest import csrf_from, sign_in
 from tests.helpers import emails_to, error_at, summary_links
 from tests.roles.public_data import main_text, make_role
@@ -429,7 +429,7 @@ def test_the_service_audits_only_a_change(finance, make_user):
     assert (role.cost_code, role.budget_holder_id) == ("CC-9", holder.id)
     set_role_expense_settings(role, "CC-9", holder.id, finance)
     assert len(audit_events("role.expense_settings_updated")) == 1
-    with pytest.raises(ExpenseError) as refused:
+    with pytest.raises(DomainError) as refused:
         set_role_expense_settings(role, "CC;9", 10**6, finance)
     assert set(refused.value.errors) == {"cost_code", "budget_holder_id"}
     db.session.expire_all()
@@ -628,7 +628,7 @@ def test_line_problems_checks_without_saving_and_skips_what_it_was_not_given(par
         k: v for k, v in expected.items() if k != "no_receipt_reason"
     }
     # add_line refuses the same things with the same words: the rules live in one place.
-    with pytest.raises(ExpenseError) as refused:
+    with pytest.raises(DomainError) as refused:
         services.add_line(claim, **{k: v for k, v in bad.items() if k != "has_receipt"})
     assert refused.value.errors == expected
     # No date or no kind: only what can be checked without them.

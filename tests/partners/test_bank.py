@@ -10,11 +10,12 @@ from cryptography.fernet import Fernet
 
 from lep import create_app
 from lep.partners import bank
-from lep.partners.bank import BankDetailsError, check_account
+from lep.partners.bank import check_account
+from lep.service import DomainError
 
 
 def errors(sort_code: str, account: str, name: str) -> dict[str, str]:
-    with pytest.raises(BankDetailsError) as caught:
+    with pytest.raises(DomainError) as caught:
         check_account(sort_code, account, name)
     return caught.value.errors
 

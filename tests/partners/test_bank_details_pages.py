@@ -15,8 +15,8 @@ from lep.audit.models import AuditEvent
 from lep.db import utcnow
 from lep.extensions import db
 from lep.partners import bank, bank_services
-from lep.partners.bank import BankDetailsError
 from lep.partners.models import BankDetails
+from lep.service import DomainError
 from lep.timeutil import format_datetime
 from tests.conftest import PASSWORD, csrf_from, sign_in
 from tests.helpers import emails_to, error_at, summary_links
@@ -310,12 +310,12 @@ def test_the_service_refuses_without_a_recent_sign_in_and_for_anyone_else(make_u
         )
     assert caught.value.errors == {"signed_in": AGAIN}
     finance = make_user("finance")
-    with pytest.raises(BankDetailsError, match="Only you can change your bank details"):
+    with pytest.raises(DomainError, match="Only you can change your bank details"):
         bank_services.save_bank_details(
             partner, "309430", "00733445", "Sam", by=finance, recently_signed_in=True
         )
     applicant = make_user("applicant")
-    with pytest.raises(BankDetailsError, match="Only lived experience partners"):
+    with pytest.raises(DomainError, match="Only lived experience partners"):
         bank_services.save_bank_details(
             applicant, "309430", "00733445", "Sam", by=applicant, recently_signed_in=True
         )

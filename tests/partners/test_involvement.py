@@ -15,11 +15,12 @@ from lep.applications.models import Application
 from lep.audit.models import AuditEvent
 from lep.extensions import db
 from lep.partners import involvement as services
-from lep.partners.involvement import InvolvementError, Rates, price_fee
+from lep.partners.involvement import Rates, price_fee
 from lep.partners.models import Appointment, Involvement
 from lep.payments import runs
 from lep.roles import paytables
 from lep.roles.models import RateCard, Role
+from lep.service import DomainError
 from lep.shortlisting.models import Offer, Panel, PanelMember
 from tests.helpers import emails_to
 from tests.roles.public_data import load_pay_tables, make_role
@@ -140,7 +141,7 @@ def log(user: User, role: Role | None = None, **overrides: Any) -> Involvement:
 
 
 def refused(user: User, role: Role | None = None, **overrides: Any) -> dict[str, str]:
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         log(user, role, **overrides)
     return caught.value.errors
 
@@ -222,13 +223,13 @@ def test_preparation_is_paid_hourly_or_said_to_be_in_the_session_rate():
 
 
 def test_a_kind_of_time_the_card_has_no_rate_for_is_refused():
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         price_fee(HOURLY, "day", 0, 0)
     assert caught.value.errors == {
         "duration_kind": "The rate card has no day rate: enter the time in hours instead"
     }
     only_half = Rates(hourly_pence=None, half_day_pence=7500, day_pence=None)
-    with pytest.raises(InvolvementError):
+    with pytest.raises(DomainError):
         price_fee(only_half, "hours", 300, 0)
 
 
@@ -380,7 +381,7 @@ def test_the_role_contact_approves_and_the_partner_is_told(make_user, contact):
     other_hr = make_user("hr")
     assert services.approval_queue(contact) == [inv]
     assert services.approval_queue(other_hr) == []  # the contact is staff: only they approve
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.approve(inv, other_hr)
     assert caught.value.errors == {
         "decision": "Only the role's staff contact can approve involvement for this role"
@@ -410,10 +411,10 @@ def test_a_partner_cannot_approve_their_own_even_as_hr_or_the_contact(make_user)
     appoint(partner, sessional_role())
     inv = log(partner)
     assert services.approval_queue(partner) == []
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.approve(inv, partner)
     assert caught.value.errors == {"decision": "You cannot approve your own involvement"}
-    with pytest.raises(InvolvementError):
+    with pytest.raises(DomainError):
         services.reject(inv, partner, "No")
     db.session.expire_all()
     assert db.session.get(Involvement, inv.id).status == "submitted"
@@ -426,7 +427,7 @@ def test_rejecting_needs_a_reason_which_the_partner_is_sent(make_user, contact):
     partner = make_user("partner")
     appoint(partner, sessional_role())
     inv = log(partner)
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.reject(inv, contact, "  ")
     assert caught.value.errors == {
         "note": "Enter why it is not approved: the partner will see this"
@@ -436,7 +437,7 @@ def test_rejecting_needs_a_reason_which_the_partner_is_sent(make_user, contact):
     assert inv.status == "rejected"
     [email] = emails_to(partner.email)
     assert "Why: The meeting was cancelled" in email.body_text
-    with pytest.raises(InvolvementError):
+    with pytest.raises(DomainError):
         services.approve(inv, contact)
 
 
@@ -468,10 +469,10 @@ def test_finance_records_a_fee_paid_another_way(make_user, contact):
     services.approve(inv, contact)
     finance = make_user("finance")
     assert services.other_way_waiting() == [inv]
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.record_paid_other_way(inv, finance, "")
     assert caught.value.errors == {"note": "Enter how it was paid, for example the voucher's value"}
-    with pytest.raises(InvolvementError):
+    with pytest.raises(DomainError):
         services.record_paid_other_way(inv, contact, "Vouchers")  # hr, not finance
     services.record_paid_other_way(inv, finance, "£60 in gift vouchers, posted")
     assert inv.status == "paid"
@@ -502,7 +503,7 @@ def test_a_choice_can_change_until_the_fee_is_scheduled(make_user, contact):
     db.session.commit()
     db.session.expire_all()
     inv = db.session.get(Involvement, inv.id)
-    with pytest.raises(InvolvementError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.change_choice(inv, partner, "decline")
     assert caught.value.errors == {
         "involvement": "This can no longer be changed: it is scheduled for payment"
@@ -514,6 +515,6 @@ def test_nobody_else_changes_a_partner_choice(make_user):
     partner, other = make_user("partner"), make_user("partner")
     appoint(partner, sessional_role())
     inv = log(partner)
-    with pytest.raises(InvolvementError):
+    with pytest.raises(DomainError):
         services.change_choice(inv, other, "decline")
     assert inv.fee_choice == "pay"

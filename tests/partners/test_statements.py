@@ -15,8 +15,8 @@ from lep.expenses.models import Claim
 from lep.extensions import db
 from lep.partners import statements
 from lep.partners.models import Involvement
-from lep.partners.statements import StatementError
 from lep.payments.models import Payment, PaymentItem, PaymentRun
+from lep.service import DomainError
 
 LONDON = ZoneInfo("Europe/London")
 _numbers = itertools.count(1)
@@ -202,7 +202,7 @@ def test_the_warning_shows_when_waiting_plus_this_week_would_go_over(partner):
     [(0, "The amount must be more than £0"), (-100, "The amount must be more than £0")],
 )
 def test_a_weekly_amount_must_be_more_than_nothing(partner, pence, message):
-    with pytest.raises(StatementError) as caught:
+    with pytest.raises(DomainError) as caught:
         statements.set_weekly_amount(partner, pence)
     assert caught.value.errors == {"amount": message}
     assert statements.weekly_amount(partner.id) is None

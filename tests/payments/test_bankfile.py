@@ -18,7 +18,7 @@ from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments import bankfile, runs
 from lep.payments.models import Payment, PaymentRun
-from lep.payments.runs import PaymentError
+from lep.service import DomainError
 from tests.payments.test_runs import approved_claim
 
 HEADER = ["Sort code", "Account number", "Account name", "Amount", "Reference"]
@@ -154,10 +154,10 @@ def test_the_file_is_the_same_after_the_run_is_marked_paid(make_user, finance):
 def test_refused_before_the_run_is_sent_and_for_other_providers(make_user, finance):
     approved_claim(partner(make_user, "Sam Partner", "309430", "00733445"), finance, 850)
     run = runs.build_run(finance)
-    with pytest.raises(PaymentError, match="ready once the run has been sent: it is ready to send"):
+    with pytest.raises(DomainError, match="ready once the run has been sent: it is ready to send"):
         bankfile.download(run, finance)
     run.provider = "stripe"
-    with pytest.raises(PaymentError, match="paid through the payment provider"):
+    with pytest.raises(DomainError, match="paid through the payment provider"):
         bankfile.build(run)
     assert downloads() == []
 
@@ -169,7 +169,7 @@ def test_refused_when_a_payment_does_not_match_what_was_sent(make_user, finance)
     db.session.execute(update(Payment).where(Payment.run_id == run.id).values(amount_pence=85_000))
     db.session.commit()
     db.session.expire_all()
-    with pytest.raises(PaymentError, match="does not match what was sent"):
+    with pytest.raises(DomainError, match="does not match what was sent"):
         bankfile.download(run, finance)
     assert downloads() == []
 
@@ -180,7 +180,7 @@ def test_refused_when_the_total_differs_from_the_runs_sent_payments(
     approved_claim(partner(make_user, "Sam Partner", "309430", "00733445"), finance, 850)
     run = sent_run(finance)
     monkeypatch.setattr(bankfile, "sent_total", lambda run: 851)
-    with pytest.raises(PaymentError, match="total does not match the run's sent payments"):
+    with pytest.raises(DomainError, match="total does not match the run's sent payments"):
         bankfile.download(run, finance)
     assert downloads() == []
 
@@ -192,7 +192,7 @@ def test_refused_while_details_changed_after_sending_are_on_hold(make_user, fina
     details = db.session.scalar(select(BankDetails).where(BankDetails.user_id == sam.id))
     details.changed_at = utcnow() - dt.timedelta(hours=1)
     db.session.commit()
-    with pytest.raises(PaymentError, match=r"Sam Partner: Bank details changed on .* held until"):
+    with pytest.raises(DomainError, match=r"Sam Partner: Bank details changed on .* held until"):
         bankfile.download(run, finance)
     details.changed_at = utcnow() - dt.timedelta(days=4)
     db.session.commit()
@@ -202,7 +202,7 @@ def test_refused_while_details_changed_after_sending_are_on_hold(make_user, fina
 def test_only_finance_download(make_user, finance):
     approved_claim(partner(make_user, "Sam Partner", "309430", "00733445"), finance, 850)
     run = sent_run(finance)
-    with pytest.raises(PaymentError, match="Only the finance team"):
+    with pytest.raises(DomainError, match="Only the finance team"):
         bankfile.download(run, make_user("hr"))
     assert downloads() == []
 

@@ -28,7 +28,8 @@ from lep.extensions import db
 from lep.partners.models import Involvement
 from lep.payments import runs
 from lep.payments.models import Payment, PaymentItem, PaymentRun
-from lep.payments.runs import CHANGED_WHILE_BUILDING, PaymentError
+from lep.payments.runs import CHANGED_WHILE_BUILDING
+from lep.service import DomainError
 from tests.partners.test_statements import fee
 from tests.payments.test_send_concurrency import (
     approve_claim,
@@ -94,7 +95,7 @@ def test_two_builds_at_once_put_each_claim_and_fee_in_one_run(
                     try:
                         run = runs.build_run(user)
                         outcomes[who] = f"built {run.id}"
-                    except PaymentError as error:
+                    except DomainError as error:
                         outcomes[who] = error.errors["run"]
                 finally:
                     db.session.remove()

@@ -21,7 +21,7 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.payments import runs, sending
 from lep.payments.models import BacsInstruction, Payment, PaymentRun
-from lep.payments.runs import PaymentError
+from lep.service import DomainError
 from tests.conftest import csrf_from
 from tests.payments.test_run_pages import RUNS, client_for, main, press, text
 from tests.payments.test_runs import approved_claim, partner_with_bank
@@ -124,7 +124,7 @@ def test_a_run_still_being_sent_cannot_be_resumed(app, make_user, finance):
     runs.start_sending(run, finance)
     lease = sending.take(run.id)  # a sender is at work on it
     assert lease is not None
-    with pytest.raises(PaymentError) as refused:
+    with pytest.raises(DomainError) as refused:
         sending.resume_run(db.session.get(PaymentRun, run.id), finance)
     assert refused.value.errors == {
         "run": "This run is still being sent. Reload the page to see its progress"

@@ -18,7 +18,7 @@ from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments import runs
 from lep.payments.models import BacsInstruction, Payment, PaymentItem, PaymentRun
-from lep.payments.runs import PaymentError
+from lep.service import DomainError
 from tests.conftest import sign_in
 
 
@@ -105,7 +105,7 @@ def test_a_run_pays_each_payee_once_with_their_items_summed(make_user, finance):
     assert {status_of(c) for c in [*sam_claims, kit_claim]} == {"scheduled"}
     assert actions("payment_run") == ["payment_run.built"]
     # Nothing is left to pay: a second run is refused with the reason.
-    with pytest.raises(PaymentError) as refused:
+    with pytest.raises(DomainError) as refused:
         runs.build_run(finance)
     assert refused.value.errors == {"run": "Nothing to pay: there are no approved claims or fees"}
 
@@ -129,7 +129,7 @@ def test_payees_who_cannot_be_paid_are_held_back_with_the_reason(make_user, fina
 
 def test_a_run_with_everyone_held_back_is_refused(make_user, finance):
     approved_claim(make_user("partner"), finance, 700)
-    with pytest.raises(PaymentError) as refused:
+    with pytest.raises(DomainError) as refused:
         runs.build_run(finance)
     assert "everyone with approved claims or fees is held back" in refused.value.errors["run"]
     assert db.session.scalar(select(func.count(PaymentRun.id))) == 0
@@ -142,9 +142,9 @@ def test_a_large_run_needs_a_second_finance_approver(
     approved_claim(partner_with_bank(make_user, "Sam Partner"), finance, 1_001)
     run = runs.build_run(finance)
     assert run.status == "awaiting_approval"
-    with pytest.raises(PaymentError, match="needs a second finance approval"):
+    with pytest.raises(DomainError, match="needs a second finance approval"):
         runs.start_sending(run, finance)
-    with pytest.raises(PaymentError, match="A different person in the finance team"):
+    with pytest.raises(DomainError, match="A different person in the finance team"):
         runs.approve_run(run, finance)
     assert run.status == "awaiting_approval"
     runs.approve_run(run, finance2)
@@ -176,7 +176,7 @@ def test_sending_pays_each_payment_once_and_pressing_send_again_is_refused(make_
     assert [p.status for p in run.payments] == ["sent"]
     instructions = db.session.scalars(select(BacsInstruction)).all()
     assert [(i.key, i.amount_pence) for i in instructions] == [(run.payments[0].key, 850)]
-    with pytest.raises(PaymentError, match="it is sent"):
+    with pytest.raises(DomainError, match="it is sent"):
         runs.start_sending(run, finance)
     # Running the job again (a retried job, say) sends nothing more.
     runs.send_run(run.id)
@@ -228,7 +228,7 @@ def test_finance_marks_the_run_paid_and_each_partner_gets_remittance_advice(make
     assert advice.to_address == sam.email
     assert advice.subject == f"Remittance advice: £20.50 paid ({run.payments[0].reference})"
     assert f"Expenses claim {claim.reference}: £20.50" in advice.body_text
-    with pytest.raises(PaymentError, match="it is paid"):
+    with pytest.raises(DomainError, match="it is paid"):
         runs.mark_run_paid(run, finance)
 
 
@@ -276,7 +276,7 @@ def test_a_run_built_from_claims_another_run_took_first_is_refused_with_nothing_
     assert first.total_pence == 13_195
     monkeypatch.setattr(runs, "preview", lambda now=None: read_first)
     emails = db.session.scalar(select(func.count(OutboxMessage.id)))
-    with pytest.raises(PaymentError) as refused:
+    with pytest.raises(DomainError) as refused:
         runs.build_run(finance)
     assert refused.value.errors == {"run": runs.CHANGED_WHILE_BUILDING}
     db.session.expire_all()
@@ -297,7 +297,7 @@ def test_a_claim_cancelled_while_the_run_is_built_is_not_paid(
     read_first = runs.preview()
     expenses.cancel_claim(dropped, finance2, "A duplicate of another claim")
     monkeypatch.setattr(runs, "preview", lambda now=None: read_first)
-    with pytest.raises(PaymentError) as refused:
+    with pytest.raises(DomainError) as refused:
         runs.build_run(finance)
     assert refused.value.errors == {"run": runs.CHANGED_WHILE_BUILDING}
     assert (status_of(keep), status_of(dropped)) == ("approved", "cancelled")
@@ -326,7 +326,7 @@ def test_the_database_holds_a_claim_in_one_live_payment_only(make_user, finance)
 
 def test_only_finance_builds_runs(make_user, finance):
     approved_claim(partner_with_bank(make_user, "Sam Partner"), finance, 850)
-    with pytest.raises(PaymentError, match="Only the finance team"):
+    with pytest.raises(DomainError, match="Only the finance team"):
         runs.build_run(make_user("hr"))
 
 

@@ -32,7 +32,7 @@ from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments import runs
 from lep.payments.models import BacsInstruction, Payment, PaymentRun
-from lep.payments.runs import PaymentError
+from lep.service import DomainError
 from tests.dbutil import database_url, reset_schema
 from tests.payments.crash_worker import make_app
 
@@ -159,7 +159,7 @@ def test_two_finance_users_pressing_send_at_once_start_one_run(
                     try:
                         runs.start_sending(run, user)
                         outcomes[who] = "started"
-                    except PaymentError as error:
+                    except DomainError as error:
                         outcomes[who] = error.errors["run"]
                 finally:
                     db.session.remove()

@@ -14,6 +14,7 @@ from lep.extensions import db
 from lep.roles import services
 from lep.roles.demo import seed_roles
 from lep.roles.models import QuotaCategory
+from lep.service import DomainError
 from tests.conftest import csrf_from
 from tests.helpers import error_at
 
@@ -182,7 +183,7 @@ def test_fixed_once_an_application_has_been_sent(client, hr, lottery, make_user)
 
 def test_fixed_when_closed(hr, lottery):
     services.close_role(lottery, hr)
-    with pytest.raises(services.RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.add_quota_category(lottery, "Region", "Where?", "Why.", ["A", "B"], hr)
     assert "closed" in caught.value.errors["quota"]
 

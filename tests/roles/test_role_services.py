@@ -13,7 +13,8 @@ from lep.extensions import db
 from lep.roles import readability, services
 from lep.roles.models import Role
 from lep.roles.paytables import REFERENCE_TABLE, add_rates, create_rate_card, import_pay_table
-from lep.roles.services import RoleError, RoleInput
+from lep.roles.services import RoleInput
+from lep.service import DomainError
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +62,7 @@ def ready_role(make_user) -> tuple[Role, object]:
     ],
 )
 def test_bad_role_input_names_the_field_and_saves_nothing(make_user, changes, field, message):
-    with pytest.raises(RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.create_role(employed(**changes), make_user("hr"))
     assert message in caught.value.errors[field]
     assert db.session.scalar(select(Role)) is None
@@ -93,7 +94,7 @@ def test_publishing_needs_an_essential_criterion(make_user):
     hr = make_user("hr")
     role = services.create_role(employed(), hr)
     services.add_criterion(role, "Nice to have", False, "application", hr)
-    with pytest.raises(RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.publish_role(role, hr)
     assert caught.value.errors["criteria"] == "Add at least one essential criterion"
     assert role.status == "draft"
@@ -104,7 +105,7 @@ def test_publishing_needs_a_question_for_each_application_stage_essential(make_u
     role = services.create_role(employed(), hr)
     services.add_criterion(role, "Lived experience of services", True, "application", hr)
     services.add_criterion(role, "Able to challenge kindly", True, "interview", hr)
-    with pytest.raises(RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.publish_role(role, hr)
     problem = caught.value.errors["questions"]
     assert "Lived experience of services" in problem
@@ -114,11 +115,11 @@ def test_publishing_needs_a_question_for_each_application_stage_essential(make_u
 def test_publishing_needs_a_closing_date_in_the_future(make_user):
     role, hr = ready_role(make_user)
     role.closes_at = None
-    with pytest.raises(RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.publish_role(role, hr)
     assert caught.value.errors == {"closes_at": "Set a closing date"}
     role.closes_at = utcnow() - dt.timedelta(hours=1)
-    with pytest.raises(RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.publish_role(role, hr)
     assert caught.value.errors == {"closes_at": "The closing date must be in the future"}
 
@@ -129,13 +130,13 @@ def test_publish_close_and_fill(make_user):
     assert role.status == "open" and role.published_at is not None
     services.close_role(role, hr)
     assert role.status == "closed"
-    with pytest.raises(RoleError):
+    with pytest.raises(DomainError):
         services.close_role(role, hr)
-    with pytest.raises(RoleError):
+    with pytest.raises(DomainError):
         services.add_criterion(role, "Late addition", True, "application", hr)
     services.mark_filled(role, hr)
     assert role.status == "filled"
-    with pytest.raises(RoleError):
+    with pytest.raises(DomainError):
         services.update_role(role, employed(), hr)
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.subject_type == "role").order_by(AuditEvent.id)
@@ -166,7 +167,7 @@ def test_close_roles_command(app, make_user):
 
 def test_questions_must_cover_a_criterion_and_have_a_sensible_word_limit(make_user):
     role, hr = ready_role(make_user)
-    with pytest.raises(RoleError) as caught:
+    with pytest.raises(DomainError) as caught:
         services.add_question(role, "", "", 0, [], hr)
     assert set(caught.value.errors) == {"text", "word_limit", "criteria"}
 

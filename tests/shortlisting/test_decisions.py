@@ -10,10 +10,11 @@ from sqlalchemy import select
 from lep import audit
 from lep.db import utcnow
 from lep.extensions import db
+from lep.service import DomainError
 from lep.shortlisting import decisions
 from lep.shortlisting.assessment import scored_criteria
 from lep.shortlisting.models import Decision, Interview
-from lep.shortlisting.moderation import ShortlistingError, record_moderation
+from lep.shortlisting.moderation import record_moderation
 from lep.timeutil import LONDON
 from tests.helpers import emails_to, error_at, link_in, summary_links
 from tests.shortlisting.moderation_support import (
@@ -80,7 +81,7 @@ def test_no_decision_while_a_flagged_criterion_is_unmoderated(
     role, lead, scorers, panel, make_user
 ):
     application = scored(role, make_user, scorers, [2, 3], [2, 1])
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "shortlisted", "Strong answers", lead)
     assert (
         "Scorers differ by 2 or more on You can work well in a team"
@@ -95,7 +96,7 @@ def test_no_decision_while_a_flagged_criterion_is_unmoderated(
 
 def test_no_decision_without_a_reason_or_an_outcome(role, lead, scorers, panel, make_user):
     application = scored(role, make_user, scorers, [2, 2], [2, 2])
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "maybe", "  ", lead)
     assert refused.value.errors == {
         "outcome": "Select whether to shortlist this application",
@@ -109,7 +110,7 @@ def test_a_failed_essential_criterion_is_not_shortlisted_without_an_override(
     role, lead, scorers, panel, make_user
 ):
     application = scored(role, make_user, scorers, [0, 2], [0, 2])
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "shortlisted", "Promising", lead)
     assert (
         "scored 0 on an essential criterion (Lived experience of NHS services)"
@@ -137,7 +138,7 @@ def test_the_guaranteed_interview_scheme_shortlists_who_meets_the_essentials(
     role, lead, scorers, panel, make_user
 ):
     application = scored(role, make_user, scorers, [1, 1], [1, 2], guaranteed_interview=True)
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "not_shortlisted", "Others were stronger", lead)
     assert refused.value.errors["outcome"] == (
         "This applicant is in the guaranteed interview scheme and meets every essential "
@@ -155,12 +156,12 @@ def test_no_decision_before_scoring_closes_or_by_someone_else(
     role, lead, scorers, panel, make_user
 ):
     application = scored(role, make_user, scorers, [2, 2], [2, 2])
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "shortlisted", "Good", make_user("hr"))
     assert "Only the panel's lead" in refused.value.errors["panel"]
     panel.scoring_closed_at = None
     db.session.commit()
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "shortlisted", "Good", lead)
     assert "Scoring is still open" in refused.value.errors["panel"]
     assert count(Decision) == 0
@@ -180,10 +181,10 @@ def test_a_decision_changes_until_the_outcome_is_sent_audited_before_and_after(
     assert changed.after["outcome"] == "not_shortlisted"
     assert changed.after["status"] == "not_shortlisted"
     decisions.send_outcomes(role, lead)
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.decide(application, "shortlisted", "Changed my mind", lead)
     assert "can no longer change" in refused.value.errors["application"]
-    with pytest.raises(ShortlistingError):
+    with pytest.raises(DomainError):
         record_moderation(application, scored_criteria(role)[0].id, 3, "Late", lead)
     assert db.session.scalar(select(Decision.outcome)) == "not_shortlisted"
 
@@ -302,7 +303,7 @@ def test_the_reason_is_included_only_when_the_lead_chooses(role, lead, decided):
 
 def test_only_the_lead_sends_outcomes(app, role, make_user, decided):
     other = make_user("hr")
-    with pytest.raises(ShortlistingError):
+    with pytest.raises(DomainError):
         decisions.send_outcomes(role, other)
     client = client_for(app, other)
     page = client.get(matrix_url(role)).get_data(as_text=True)
@@ -319,7 +320,7 @@ def test_nothing_is_sent_when_a_decision_no_longer_follows_the_rules(role, lead,
     yes, _, _ = decided
     # A later moderated score fails an essential criterion the lead shortlisted on.
     record_moderation(yes, scored_criteria(role)[0].id, 0, "Re-read: no evidence", lead)
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.send_outcomes(role, lead)
     assert yes.reference in refused.value.errors["outcomes"]
     assert emails_to("yes@example.org") == emails_to("no@example.org") == []
@@ -386,7 +387,7 @@ def test_feedback_pages_are_the_applicants_own(app, role, lead, decided, make_us
     assert stranger.get(f"/applications/{no.id}/feedback").status_code == 404
     assert client_for(app, lead).get(f"/applications/{no.id}/feedback").status_code == 403
     # The shortlisted applicant has nothing to ask.
-    with pytest.raises(ShortlistingError):
+    with pytest.raises(DomainError):
         decisions.request_feedback(yes, yes.applicant)
     assert emails_to(role.contact_email) == []
 
@@ -396,7 +397,7 @@ def test_no_feedback_before_the_outcome_is_sent(app, role, decided):
     client = client_for(app, no.applicant)
     html = client.get(f"/applications/{no.id}/feedback").get_data(as_text=True)
     assert "once we have told you the outcome" in html
-    with pytest.raises(ShortlistingError):
+    with pytest.raises(DomainError):
         decisions.request_feedback(no, no.applicant)
     assert (
         db.session.scalar(
@@ -501,7 +502,7 @@ def test_bad_invitations_are_refused_at_the_field(app, lead, told, overrides, fi
 
 
 def test_an_interview_in_the_past_is_refused(app, lead, told):
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.invite_to_interview(
             told, utcnow() - dt.timedelta(minutes=5), "Room 4", "organiser@example.org", lead
         )
@@ -520,15 +521,15 @@ def test_only_a_told_shortlisted_applicant_is_invited_by_the_lead(
     role, lead, scorers, panel, make_user, told
 ):
     soon = utcnow() + dt.timedelta(days=3)
-    with pytest.raises(ShortlistingError):
+    with pytest.raises(DomainError):
         decisions.invite_to_interview(told, soon, "Room 4", "o@example.org", make_user("hr"))
     untold = scored(role, make_user, scorers, [3, 3], [3, 3])
     decisions.decide(untold, "shortlisted", "Strong", lead)
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         decisions.invite_to_interview(untold, soon, "Room 4", "o@example.org", lead)
     assert "Send the outcome" in refused.value.errors["application"]
     decisions.invite_to_interview(told, soon, "Room 4", "o@example.org", lead)
-    with pytest.raises(ShortlistingError):  # invited once only
+    with pytest.raises(DomainError):  # invited once only
         decisions.invite_to_interview(told, soon, "Room 5", "o@example.org", lead)
     assert count(Interview) == 1
     assert len(emails_to("o@example.org")) == 1

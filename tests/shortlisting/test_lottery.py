@@ -17,6 +17,7 @@ from lep import audit
 from lep.audit.models import AuditEvent
 from lep.db import utcnow
 from lep.extensions import db
+from lep.service import DomainError
 from lep.shortlisting import lottery
 from lep.shortlisting.models import Decision, LotteryDraw, LotteryQuota
 from lep.shortlisting.moderation import outcomes_sent
@@ -129,7 +130,7 @@ def test_quotas_are_saved_with_places_and_a_blank_maximum_is_no_maximum(role, hr
 def test_bad_quotas_are_refused_at_the_field_and_nothing_changes(
     role, hr, places, typed, where, message
 ):
-    with pytest.raises(lottery.LotteryError) as caught:
+    with pytest.raises(DomainError) as caught:
         lottery.save_quotas(role, places, limits(role, **typed), hr)
     key = where if isinstance(where, str) else field_of(role, *where)
     assert caught.value.errors[key] == message
@@ -349,12 +350,12 @@ def test_quotas_that_clash_across_questions_get_the_librarys_suggested_change(ro
 
 def test_no_draw_while_the_role_takes_applications_or_with_a_bad_seed(role, applicants, hr):
     spread(applicants, 4)
-    with pytest.raises(lottery.LotteryError) as still_open:
+    with pytest.raises(DomainError) as still_open:
         lottery.run_draw(role, hr)
     assert "still taking applications" in still_open.value.errors["draw"]
     close(role)
     for bad in ("abc", "0", "-5", str(2**31), "1.5"):
-        with pytest.raises(lottery.LotteryError) as caught:
+        with pytest.raises(DomainError) as caught:
             lottery.run_draw(role, hr, bad)
         assert caught.value.errors["seed"].startswith("Enter the seed as a whole number from 1")
     assert db.session.scalar(select(func.count(LotteryDraw.id))) == 0
@@ -418,7 +419,7 @@ def test_a_confirmed_draw_cannot_be_confirmed_again_or_redrawn(role, applicants,
     made, draw = drawn(role, applicants, hr)
     lottery.confirm_draw(draw, hr)
     before = statuses(role)
-    with pytest.raises(lottery.LotteryError) as twice:
+    with pytest.raises(DomainError) as twice:
         lottery.confirm_draw(draw, hr)
     assert twice.value.errors["confirm"].startswith(
         f"The draw for this role has been confirmed (draw {draw.id}, confirmed "
@@ -426,10 +427,10 @@ def test_a_confirmed_draw_cannot_be_confirmed_again_or_redrawn(role, applicants,
     assert twice.value.errors["confirm"].endswith(
         "by Harriet HR), so the places, quotas and draw can no longer change"
     )
-    with pytest.raises(lottery.LotteryError) as redraw:
+    with pytest.raises(DomainError) as redraw:
         lottery.run_draw(role, hr, reason="Try again")
     assert "has been confirmed" in redraw.value.errors["draw"]
-    with pytest.raises(lottery.LotteryError):
+    with pytest.raises(DomainError):
         lottery.save_quotas(role, "2", limits(role), hr)
     assert statuses(role) == before
     assert db.session.scalar(select(func.count(LotteryDraw.id))) == 1
@@ -439,21 +440,21 @@ def test_a_confirmed_draw_cannot_be_confirmed_again_or_redrawn(role, applicants,
 def test_only_the_latest_feasible_and_unchanged_draw_can_be_confirmed(role, applicants, hr):
     made, first = drawn(role, applicants, hr)
     second = lottery.run_draw(role, hr, reason="A second look")
-    with pytest.raises(lottery.LotteryError) as older:
+    with pytest.raises(DomainError) as older:
         lottery.confirm_draw(first, hr)
     assert older.value.errors["confirm"] == (
         f"Only the latest draw can be confirmed: that is draw {second.id}"
     )
     lottery.save_quotas(role, "7", limits(role), hr)
     impossible = lottery.run_draw(role, hr, reason="Seven places now")  # 6 eligible
-    with pytest.raises(lottery.LotteryError) as infeasible:
+    with pytest.raises(DomainError) as infeasible:
         lottery.confirm_draw(impossible, hr)
     assert "cannot be confirmed" in infeasible.value.errors["confirm"]
     lottery.save_quotas(role, "3", limits(role), hr)
     latest = lottery.run_draw(role, hr, reason="Back to three places")
     made[0].status = "withdrawn"
     db.session.commit()
-    with pytest.raises(lottery.LotteryError) as changed:
+    with pytest.raises(DomainError) as changed:
         lottery.confirm_draw(latest, hr)
     assert changed.value.errors["confirm"].startswith("Something has changed since this draw")
     assert db.session.scalar(select(func.count(Decision.id))) == 0
@@ -473,7 +474,7 @@ def test_two_confirmations_at_the_same_moment_confirm_once(role, applicants, hr,
     )
     db.session.commit()
     monkeypatch.setattr(lottery, "check_not_confirmed", lambda role, where: None)
-    with pytest.raises(lottery.LotteryError) as refused:
+    with pytest.raises(DomainError) as refused:
         lottery.confirm_draw(second, hr)
     assert refused.value.errors["confirm"] == (
         "Someone else confirmed a draw for this role at the same moment, so this confirmation "
@@ -501,7 +502,7 @@ def test_the_same_draw_confirmed_twice_at_once_confirms_once(
     )
     db.session.commit()
     monkeypatch.setattr(lottery, "check_not_confirmed", lambda role, where: None)
-    with pytest.raises(lottery.LotteryError) as refused:
+    with pytest.raises(DomainError) as refused:
         lottery.confirm_draw(draw, hr)
     assert "confirmed a draw for this role at the same moment" in refused.value.errors["confirm"]
     db.session.expire_all()
@@ -527,14 +528,14 @@ def test_the_first_draw_needs_no_reason_and_every_later_one_does(role, applicant
     _, first = drawn(role, applicants, hr)
     assert first.redraw_reason == ""
     for missing in (None, "", "   "):
-        with pytest.raises(lottery.LotteryError) as refused:
+        with pytest.raises(DomainError) as refused:
             lottery.run_draw(role, hr, reason=missing)
         assert refused.value.errors == {"reason": "Enter why you are drawing again"}
-    with pytest.raises(lottery.LotteryError) as too_long:
+    with pytest.raises(DomainError) as too_long:
         lottery.run_draw(role, hr, reason="x" * 2_001)
     assert too_long.value.errors == {"reason": "The reason must be 2,000 characters or fewer"}
     # A bad seed and a missing reason are both named at once.
-    with pytest.raises(lottery.LotteryError) as both:
+    with pytest.raises(DomainError) as both:
         lottery.run_draw(role, hr, "abc")
     assert set(both.value.errors) == {"seed", "reason"}
     assert [d.id for d in lottery.draws_for(role)] == [first.id]  # nothing was drawn

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from lep.extensions import db
+from lep.service import DomainError
 from lep.shortlisting.assessment import scored_criteria
 from lep.shortlisting.models import ModeratedScore
-from lep.shortlisting.moderation import ShortlistingError, can_moderate, record_moderation
+from lep.shortlisting.moderation import can_moderate, record_moderation
 from tests.helpers import error_at, summary_links
 from tests.shortlisting.moderation_support import (
     application_url,
@@ -96,7 +97,7 @@ def test_the_lead_records_a_moderated_score_with_a_reason_audited(setting):
     ],
 )
 def test_bad_moderation_is_refused_and_changes_nothing(setting, value, reason, field, message):
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         record_moderation(
             setting["application"], setting["team"].id, value, reason, setting["lead"]
         )
@@ -108,14 +109,14 @@ def test_bad_moderation_is_refused_and_changes_nothing(setting, value, reason, f
 def test_moderation_waits_until_scoring_is_closed(setting):
     setting["panel"].scoring_closed_at = None
     db.session.commit()
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         record_moderation(setting["application"], setting["team"].id, 2, "Fine", setting["lead"])
     assert "Scoring is still open" in refused.value.errors["panel"]
     assert count(ModeratedScore) == 0
 
 
 def test_only_the_lead_moderates_when_a_lead_is_set(setting, make_user):
-    with pytest.raises(ShortlistingError) as refused:
+    with pytest.raises(DomainError) as refused:
         record_moderation(setting["application"], setting["team"].id, 2, "Fine", make_user("hr"))
     assert "Only the panel's lead (Lee Lead)" in refused.value.errors["panel"]
     assert count(ModeratedScore) == 0
@@ -125,7 +126,7 @@ def test_only_the_lead_moderates_when_a_lead_is_set(setting, make_user):
 def test_a_criterion_not_scored_at_shortlisting_is_refused(setting, make_user):
     other_role = scored_role("Another role")
     foreign = scored_criteria(other_role)[0]
-    with pytest.raises(ShortlistingError):
+    with pytest.raises(DomainError):
         record_moderation(setting["application"], foreign.id, 2, "Fine", setting["lead"])
     assert count(ModeratedScore) == 0
 

@@ -14,6 +14,7 @@ from lep.extensions import db
 from lep.partners.models import Appointment
 from lep.roles import pay, paytables
 from lep.roles.models import RateCard
+from lep.service import DomainError
 from lep.shortlisting import offers
 from lep.shortlisting.models import Interview, Offer
 from tests.helpers import emails_to, link_in
@@ -129,7 +130,7 @@ def test_an_offer_uses_the_table_in_force_on_the_start_date(hr):
     today_point = band7_point(1)
     start = later + dt.timedelta(days=1)
     # A pay point of today's table is refused for a start under the later table, nothing changed.
-    with pytest.raises(offers.OfferError) as refused:
+    with pytest.raises(DomainError) as refused:
         offer_for(application, hr, start=start, pay_point_id=today_point.id)
     assert "pay_point_id" in refused.value.errors
     assert fresh(Application, application.id).status == "interview"
@@ -181,7 +182,7 @@ def test_the_applicant_is_emailed_a_link_to_reply(hr):
 @pytest.mark.parametrize("status", ["submitted", "not_shortlisted", "unsuccessful", "withdrawn"])
 def test_only_shortlisted_or_interview_applications_can_be_offered(hr, status):
     application = application_at(role_paid("employed"), status)
-    with pytest.raises(offers.OfferError) as refused:
+    with pytest.raises(DomainError) as refused:
         offer_for(application, hr)
     assert "application" in refused.value.errors
     assert db.session.scalar(select(func.count(Offer.id))) == 0
@@ -191,7 +192,7 @@ def test_only_shortlisted_or_interview_applications_can_be_offered(hr, status):
 def test_one_live_offer_at_a_time(hr):
     application = application_at(role_paid("employed"), "interview")
     offer_for(application, hr)
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offer_for(application, hr, point=2)
     assert db.session.scalar(select(func.count(Offer.id))) == 1
 
@@ -206,7 +207,7 @@ def test_one_live_offer_at_a_time(hr):
 )
 def test_bad_terms_are_refused_at_their_field(hr, terms, field, message):
     application = application_at(role_paid("employed"), "interview")
-    with pytest.raises(offers.OfferError) as refused:
+    with pytest.raises(DomainError) as refused:
         offer_for(application, hr, **terms)
     assert message.split(" or ")[0] in refused.value.errors[field]
     assert fresh(Application, application.id).status == "interview"
@@ -224,7 +225,7 @@ def test_a_sessional_offer_needs_a_card_with_rates_on_the_start_date(hr):
     card = paytables.create_rate_card("Future card")
     paytables.add_rates(card, offers.london_today() + dt.timedelta(days=100), hourly_pence=2500)
     application = application_at(role_paid("sessional"), "interview")
-    with pytest.raises(offers.OfferError) as refused:
+    with pytest.raises(DomainError) as refused:
         offer_for(application, hr, rate_card_id=card.id)
     assert "no rates in force" in refused.value.errors["rate_card_id"]
     offer = offer_for(
@@ -282,9 +283,9 @@ def test_answering_twice_is_refused_and_changes_nothing(hr):
     application = application_at(role_paid("employed"), "interview", applicant=applicant)
     offer = offer_for(application, hr)
     offers.decline_offer(offer, applicant)
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.accept_offer(offer, applicant)
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.decline_offer(offer, applicant, "A reason given too late")
     assert fresh(Offer, offer.id).status == "declined"
     assert fresh(Offer, offer.id).reason == ""  # the refused second answer changed nothing
@@ -297,7 +298,7 @@ def test_someone_else_cannot_answer(hr):
     application = application_at(role_paid("employed"), "interview")
     offer = offer_for(application, hr)
     stranger = person("applicant")
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.accept_offer(offer, stranger)
     assert fresh(Offer, offer.id).status == "made"
     assert "partner" not in db.session.get(type(stranger), stranger.id).roles
@@ -309,7 +310,7 @@ def test_an_offer_on_an_application_withdrawn_since_cannot_be_accepted(hr):
     offer = offer_for(application, hr)
     application.status = "withdrawn"
     db.session.commit()
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.accept_offer(offer, applicant)
     assert fresh(Offer, offer.id).status == "made"
     assert db.session.scalar(select(func.count(Appointment.id))) == 0
@@ -322,7 +323,7 @@ def test_hr_withdraws_an_unanswered_offer_with_a_reason(hr):
     applicant = person("applicant")
     application = application_at(role_paid("employed"), "interview", applicant=applicant)
     offer = offer_for(application, hr)
-    with pytest.raises(offers.OfferError) as refused:
+    with pytest.raises(DomainError) as refused:
         offers.withdraw_offer(offer, hr, "   ")
     assert refused.value.errors == {"reason": "Enter why the offer is being withdrawn"}
     assert fresh(Offer, offer.id).status == "made"
@@ -334,7 +335,7 @@ def test_hr_withdraws_an_unanswered_offer_with_a_reason(hr):
     withdrawn = emails_to(applicant.email)[-1]
     assert withdrawn.subject.endswith("has been withdrawn")
     assert "The hours were wrong" in withdrawn.body_text
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.accept_offer(fresh(Offer, offer.id), applicant)
     # A corrected offer can now be made.
     corrected = offer_for(fresh(Application, application.id), hr, minutes=1125)
@@ -354,7 +355,7 @@ def test_an_answered_offer_cannot_be_withdrawn(hr):
     application = application_at(role_paid("employed"), "interview", applicant=applicant)
     offer = offer_for(application, hr)
     offers.accept_offer(offer, applicant)
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.withdraw_offer(fresh(Offer, offer.id), hr, "Changed our minds")
     assert fresh(Offer, offer.id).status == "accepted"
     assert fresh(Offer, offer.id).reason == ""
@@ -367,7 +368,7 @@ def test_an_answered_offer_cannot_be_withdrawn(hr):
 def test_unsuccessful_after_interview_keeps_the_reason_and_emails_kindly(hr):
     applicant = person("applicant", full_name="Sam Okafor")
     application = application_at(role_paid("employed"), "interview", applicant=applicant)
-    with pytest.raises(offers.OfferError) as refused:
+    with pytest.raises(DomainError) as refused:
         offers.record_unsuccessful(application, hr, "")
     assert "reason" in refused.value.errors
     assert fresh(Application, application.id).status == "interview"
@@ -406,7 +407,7 @@ def test_an_offer_after_interview_is_its_outcome(hr):
 
 def test_an_outcome_only_for_an_application_at_interview(hr):
     application = application_at(role_paid("employed"), "shortlisted")
-    with pytest.raises(offers.OfferError):
+    with pytest.raises(DomainError):
         offers.record_unsuccessful(application, hr, "No")
     assert fresh(Application, application.id).status == "shortlisted"
 

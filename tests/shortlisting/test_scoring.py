@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from lep.extensions import db
 from lep.roles.services import add_criterion
+from lep.service import DomainError
 from lep.shortlisting import panels, scoring
 from lep.shortlisting.models import Score, Scorecard
 from tests.applications.conftest import open_role
@@ -123,7 +124,7 @@ def test_submitting_needs_every_criterion_then_is_final(role, panel, scorer, mak
     application = sent_application(role, make_user)
     lived, team = criteria_ids(role)
     card = scoring.save_scorecard(role, application, scorer, {lived: "2"}, {}, False)
-    with pytest.raises(scoring.ScoringError) as refused:
+    with pytest.raises(DomainError) as refused:
         scoring.save_scorecard(role, application, scorer, {lived: "3"}, {}, True)
     assert refused.value.errors == {
         f"score_{team}": "Select a score for “You can work well in a team”"
@@ -136,7 +137,7 @@ def test_submitting_needs_every_criterion_then_is_final(role, panel, scorer, mak
     assert values_of(card) == [3, 0]
     assert audited("scorecard", card.id)[-1] == "scorecard.submitted"
     for submit in (False, True):
-        with pytest.raises(scoring.ScoringError) as refused:
+        with pytest.raises(DomainError) as refused:
             scoring.save_scorecard(role, application, scorer, {lived: 1, team: 1}, {}, submit)
         assert refused.value.errors == {
             "scorecard": "You have submitted your scores for this application: they are final"
@@ -150,7 +151,7 @@ def test_a_score_outside_the_scale_is_refused_and_nothing_is_saved(
 ):
     application = sent_application(role, make_user)
     lived, team = criteria_ids(role)
-    with pytest.raises(scoring.ScoringError) as refused:
+    with pytest.raises(DomainError) as refused:
         scoring.save_scorecard(role, application, scorer, {lived: "1", team: bad}, {}, False)
     assert refused.value.errors == {
         f"score_{team}": "Select a score from 0 to 3 for “You can work well in a team”"
@@ -167,7 +168,7 @@ def test_a_score_with_spaces_round_it_is_read_as_the_number():
 def test_a_long_comment_is_refused(role, panel, scorer, make_user):
     application = sent_application(role, make_user)
     lived, _ = criteria_ids(role)
-    with pytest.raises(scoring.ScoringError) as refused:
+    with pytest.raises(DomainError) as refused:
         scoring.save_scorecard(role, application, scorer, {}, {lived: "x" * 5_001}, False)
     assert f"comment_{lived}" in refused.value.errors
     assert cards() == 0
@@ -178,13 +179,13 @@ def test_nobody_scores_after_the_lead_closes_scoring(role, panel, scorer, lead, 
     card = scoring.save_scorecard(role, application, scorer, scores_for(role, 1, None), {}, False)
     panels.close_scoring(role, lead)
     for submit in (False, True):
-        with pytest.raises(scoring.ScoringError) as refused:
+        with pytest.raises(DomainError) as refused:
             scoring.save_scorecard(role, application, scorer, scores_for(role, 3, 3), {}, submit)
         assert refused.value.errors == {
             "scorecard": f"Scoring for {role.title} has closed, so scores can no longer be saved"
         }
     assert card.status == "draft" and values_of(card) == [1, None]
-    with pytest.raises(scoring.ScoringError):
+    with pytest.raises(DomainError):
         scoring.declare_conflict(role, sent_application(role, make_user), scorer, "")
     assert cards() == 1
 
@@ -192,7 +193,7 @@ def test_nobody_scores_after_the_lead_closes_scoring(role, panel, scorer, lead, 
 def test_a_scorer_not_on_the_panel_cannot_score(role, panel, make_user):
     application = sent_application(role, make_user)
     stranger = make_user("panel")
-    with pytest.raises(scoring.ScoringError) as refused:
+    with pytest.raises(DomainError) as refused:
         scoring.save_scorecard(role, application, stranger, scores_for(role, 1, 1), {}, True)
     assert refused.value.errors == {"scorecard": "You are not on the panel for this role"}
     other_role = open_role("Another role")
@@ -215,7 +216,7 @@ def test_a_declared_conflict_hides_the_application_and_refuses_scores(
         a.id for a in db.session.scalars(scoring.scorable(role.id, scorer.id))
     ]
     for submit in (False, True):
-        with pytest.raises(scoring.ScoringError) as refused:
+        with pytest.raises(DomainError) as refused:
             scoring.save_scorecard(role, application, scorer, scores_for(role, 3, 3), {}, submit)
         assert refused.value.errors == {"scorecard": scoring.CONFLICTED}
     db.session.refresh(card)
@@ -225,12 +226,12 @@ def test_a_declared_conflict_hides_the_application_and_refuses_scores(
 
 def test_no_conflict_after_submitting_and_a_long_note_is_refused(role, panel, scorer, make_user):
     application = sent_application(role, make_user)
-    with pytest.raises(scoring.ScoringError) as refused:
+    with pytest.raises(DomainError) as refused:
         scoring.declare_conflict(role, application, scorer, "x" * 2_001)
     assert refused.value.errors == {"note": "Your note must be 2,000 characters or fewer"}
     assert cards() == 0
     card = scoring.save_scorecard(role, application, scorer, scores_for(role, 2, 2), {}, True)
-    with pytest.raises(scoring.ScoringError) as refused:
+    with pytest.raises(DomainError) as refused:
         scoring.declare_conflict(role, application, scorer, "")
     assert "Tell the panel lead" in refused.value.errors["note"]
     db.session.refresh(card)
