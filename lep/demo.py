@@ -13,6 +13,7 @@ from lep.accounts.auth import hash_password
 from lep.accounts.models import User
 from lep.db import utcnow
 from lep.extensions import db
+from lep.service import commit
 
 DEMO_USERS = [
     ("applicant@example.org", "Alex Applicant", {"applicant"}),
@@ -59,7 +60,7 @@ def seed_accounts() -> list[tuple[str, list[str]]]:
     for email, name, roles in DEMO_USERS:
         demo_user(email, name, roles)
         created.append((email, sorted(roles)))
-    db.session.commit()
+    commit()
     return created
 
 

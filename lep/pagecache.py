@@ -6,15 +6,15 @@ rendered page (by path and query string) for `PUBLIC_PAGE_CACHE_SECONDS` (0 turn
 never longer than the view says its content holds (`valid_until`: the earliest closing time on
 the page, the next London midnight when pay tables in force can change).
 
-What is never cached: anyone signed in; a visitor with a message waiting (a flash); any answer
-other than 200; a page whose rendering touched the session. When a transaction that changed
-roles, their criteria or questions, pay points or rate cards commits (SQLAlchemy events, ORM bulk
-updates included), this process empties its cache at once, and a page rendered while the change
-was being made is not kept. Other worker processes: with `REDIS_URL` set, a generation number in
-Redis is raised on such a commit and read before each kept page is served, so every worker sees
-the change at once; without Redis (or while it cannot be reached) they notice when their entries
-expire, up to `PUBLIC_PAGE_CACHE_SECONDS` later. Staff are signed in and always see fresh pages.
-Closing times are exact either way, because entries never outlive them.
+What is never cached: anyone signed in; a visitor with a message waiting (a flash); any answer other
+than 200; a page whose rendering touched the session. When a transaction that changed roles, their
+criteria or questions, pay points or rate cards commits (`lep.service.commit`; seen by SQLAlchemy
+events, ORM bulk updates included), this process empties its cache at once, and a page rendered
+while the change was being made is not kept. Other worker processes: with `REDIS_URL` set, a
+generation number in Redis is raised on such a commit and read before each kept page is served, so
+every worker sees the change at once; without Redis (or while it cannot be reached) they notice when
+their entries expire, up to `PUBLIC_PAGE_CACHE_SECONDS` later. Staff are signed in and always see
+fresh pages. Closing times are exact either way, because entries never outlive them.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lep.db import utcnow
+from lep.service import after_commit_once
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +44,6 @@ SIZE = 512
 SHARED_KEY = "lep:pagecache:generation"
 SHARED_TIMEOUT = 0.5  # seconds: a slow Redis must not hold up a public page
 SHARED_RETRY = 30.0  # seconds without asking Redis after it failed (entries still expire)
-CHANGED = "lep_pages_changed"  # Session.info flag: a watched change is waiting to commit
 
 log = logging.getLogger(__name__)
 
@@ -186,14 +186,15 @@ def _watched(cls: type) -> bool:
 
 
 # Registered once, on the Session class, so they see every session of every app in the process.
-# A change empties the caches when its transaction commits: emptied at the flush, a page rendered
-# by another thread (or worker) before the commit would be kept with the old data.
+# A change empties the caches when its transaction commits (`lep.service.commit`), once however
+# many changes it holds; a rollback drops it. Emptied at the flush, a page rendered by another
+# thread (or worker) before the commit would be kept with the old data.
 @event.listens_for(Session, "after_flush")
 def _after_flush(session_: Session, context: Any) -> None:
     if _live and any(
         _watched(type(i)) for i in (*session_.new, *session_.dirty, *session_.deleted)
     ):
-        session_.info[CHANGED] = True
+        after_commit_once(_changed_all, session_)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -203,18 +204,7 @@ def _bulk_change(state: ORMExecuteState) -> None:
         and (state.is_update or state.is_delete or state.is_insert)
         and any(_watched(mapper.class_) for mapper in state.all_mappers)
     ):
-        state.session.info[CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session_: Session) -> None:
-    if session_.info.pop(CHANGED, False):
-        _changed_all()
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session_: Session) -> None:
-    session_.info.pop(CHANGED, None)
+        after_commit_once(_changed_all, state.session)
 
 
 def install(app: Flask, seconds: float, redis_url: str | None = None) -> PageCache:

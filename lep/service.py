@@ -26,6 +26,7 @@ This module imports only the extensions, so any package may use it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
@@ -84,12 +85,49 @@ def london_today() -> dt.date:
 # --- The transaction ----------------------------------------------------------------------------
 
 
-def after_commit(fn: Callable[[], object]) -> None:
-    """Run `fn` once the current transaction is committed by `commit()`; dropped on rollback."""
-    session = db.session()
+class _Pending:
+    """The work registered in one transaction: in order, and the batches by their function."""
+
+    def __init__(self) -> None:
+        self.work: list[Callable[[], object]] = []
+        self.batches: dict[Callable[..., object], list[Any]] = {}
+
+
+def _pending(session: Session | None = None) -> _Pending:
+    session = session if session is not None else db.session()
     if not session.in_transaction():
         session.begin()
-    session.info.setdefault(AFTER_COMMIT_KEY, []).append(fn)
+    pending: _Pending | None = session.info.get(AFTER_COMMIT_KEY)
+    if pending is None:
+        pending = session.info[AFTER_COMMIT_KEY] = _Pending()
+    return pending
+
+
+def after_commit(fn: Callable[[], object]) -> None:
+    """Run `fn` once the current transaction is committed by `commit()`; dropped on rollback."""
+    _pending().work.append(fn)
+
+
+def after_commit_once(fn: Callable[[], object], session: Session | None = None) -> None:
+    """`after_commit(fn)`, unless `fn` is already registered this transaction (however often a
+    change asks for it: the page cache is emptied once). `session`: for a session event's
+    listener, the session the event is about (the app's own by default)."""
+    pending = _pending(session)
+    if fn not in pending.batches:
+        pending.batches[fn] = []
+        pending.work.append(fn)
+
+
+def after_commit_batch(fn: Callable[[list[Any]], object], item: Any) -> None:
+    """Add `item` to this transaction's batch for `fn`: after the commit, `fn(items)` runs once
+    with all of them, in order, where the first was added. For work a transaction may ask for
+    thousands of times (a payment run's emails): one call, not one closure each."""
+    pending = _pending()
+    items = pending.batches.get(fn)
+    if items is None:
+        items = pending.batches[fn] = []
+        pending.work.append(functools.partial(fn, items))
+    items.append(item)
 
 
 def commit(*, keep_loaded: bool = False) -> None:
@@ -105,8 +143,8 @@ def commit(*, keep_loaded: bool = False) -> None:
         session.commit()
     finally:
         session.expire_on_commit = expire
-    pending: list[Callable[[], object]] = session.info.pop(AFTER_COMMIT_KEY, None) or []
-    for fn in pending:
+    pending: _Pending | None = session.info.pop(AFTER_COMMIT_KEY, None)
+    for fn in pending.work if pending is not None else ():
         fn()
 
 
@@ -118,6 +156,14 @@ def rollback() -> None:
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _drop_after_commit(session: Session, previous_transaction: SessionTransaction) -> None:
     if previous_transaction.parent is None:
+        session.info.pop(AFTER_COMMIT_KEY, None)
+
+
+@sa_event.listens_for(Session, "after_transaction_create")
+def _drop_left_over(session: Session, transaction: SessionTransaction) -> None:
+    # Work left by a transaction that ended without `commit()` running it (the session was
+    # closed, or committed directly) is dropped: it must not run after some later commit.
+    if transaction.parent is None:
         session.info.pop(AFTER_COMMIT_KEY, None)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from lep import pagecache
 from lep.extensions import db
 from lep.roles.models import Role
+from lep.service import commit
 from tests.conftest import sign_in
 from tests.roles.public_data import make_role, pay_setup
 
@@ -65,7 +66,7 @@ def test_a_change_to_a_role_through_the_app_shows_at_once(client, cache):
     client.get("/roles")
     client.get(f"/roles/{role.id}")
     role.title = "Carer and family partner"
-    db.session.commit()
+    commit()
     assert "Carer and family partner" in client.get("/roles").get_data(as_text=True)
     assert "Carer and family partner" in client.get(f"/roles/{role.id}").get_data(as_text=True)
 
@@ -76,7 +77,7 @@ def test_a_bulk_update_empties_the_cache_too(client, cache):
     role = make_role(title="Carer partner")
     client.get("/roles")
     db.session.execute(update(Role).where(Role.id == role.id).values(title="Bulk renamed"))
-    db.session.commit()
+    commit()
     assert "Bulk renamed" in client.get("/roles").get_data(as_text=True)
 
 
@@ -167,7 +168,7 @@ def test_with_redis_a_change_committed_here_tells_the_other_workers(client, othe
     other.put("/roles", pagecache._Entry(b"old page", "text/html", time.monotonic() + 30), 0)
     assert other.get("/roles")[0] is not None
     role.title = "Carer and family partner"
-    db.session.commit()
+    commit()
     assert other.get("/roles")[0] is None  # emptied: the generation in Redis moved on
 
 
@@ -184,7 +185,7 @@ def test_with_redis_unreachable_kept_pages_still_expire_by_time(app, client):
         time.sleep(0.6)
         assert "Renamed quietly" in client.get("/roles").get_data(as_text=True)
         role.title = "Changed through the app"
-        db.session.commit()  # telling Redis fails quietly; this worker still empties its cache
+        commit()  # telling Redis fails quietly; this worker still empties its cache
         assert "Changed through the app" in client.get("/roles").get_data(as_text=True)
         assert cache.shared_down_until > 0
     finally:

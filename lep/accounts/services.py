@@ -15,10 +15,10 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.notifications.services import (
     could_deliver_now,
-    deliver_queued,
     delivery_failed,
     queue_email,
 )
+from lep.service import commit
 from lep.urls import external_url
 
 
@@ -59,7 +59,7 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
         # The hash a new account costs, thrown away: the answer must not come sooner when the
         # address already has an account (the view also answers no sooner than a floor).
         hash_password(password)
-        msg = queue_email(
+        queue_email(
             email,
             "Someone tried to register with your email address",
             "already_registered",
@@ -67,8 +67,7 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
             login_url=external_url("accounts.login"),
             reset_url=external_url("accounts.forgot_password"),
         )
-        db.session.commit()
-        deliver_queued(msg)
+        commit()
         return None
     user = User(email=email, full_name=full_name.strip(), password_hash=hash_password(password))
     user.set_roles({"applicant"})
@@ -81,9 +80,8 @@ def register_applicant(full_name: str, email: str, password: str) -> User | None
         after={"email": email, "roles": ["applicant"]},
         actor=user,
     )
-    msg = _queue_confirmation(user)
-    db.session.commit()
-    deliver_queued(msg)
+    _queue_confirmation(user)
+    commit()
     return user
 
 
@@ -97,16 +95,15 @@ def _queue_confirmation(user: User):  # type: ignore[no-untyped-def]
 def resend_confirmation(user: User) -> None:
     if user.email_confirmed_at is not None:
         return
-    msg = _queue_confirmation(user)
-    db.session.commit()
-    deliver_queued(msg)
+    _queue_confirmation(user)
+    commit()
 
 
 def confirm_email(token: str) -> User:
     user = read_link_token(token, "confirm")
     user.email_confirmed_at = utcnow()
     audit.record("user.email_confirmed", "user", user.id, after={"email": user.email}, actor=user)
-    db.session.commit()
+    commit()
     return user
 
 
@@ -117,11 +114,11 @@ def authenticate(email: str, password: str) -> User | None:
         if user is not None:
             # Someone tried a known account: worth seeing in the audit log, and nothing else.
             audit.record("user.sign_in_failed", "user", user.id, actor_label="anonymous")
-            db.session.commit()
+            commit()
         return None
     user.last_login_at = utcnow()
     audit.record("user.signed_in", "user", user.id, actor=user)
-    db.session.commit()
+    commit()
     return user
 
 
@@ -130,7 +127,7 @@ def sign_out(user: User) -> None:
     version it was signed in with, and the user loader refuses any other."""
     user.session_version += 1
     audit.record("user.signed_out", "user", user.id, actor=user)
-    db.session.commit()
+    commit()
 
 
 def request_password_reset(email: str) -> bool:
@@ -146,8 +143,7 @@ def request_password_reset(email: str) -> bool:
     link = external_url("accounts.reset_password", token=make_link_token(user, "reset"))
     msg = queue_email(user.email, "Reset your password", "reset_password", user=user, link=link)
     audit.record("user.password_reset_requested", "user", user.id, actor=user)
-    db.session.commit()
-    deliver_queued(msg)
+    commit()
     return not delivery_failed(msg)
 
 
@@ -162,9 +158,8 @@ def _set_password(user: User, password: str, action: str) -> None:
         # They proved they read this inbox by following the link.
         user.email_confirmed_at = utcnow()
     audit.record(action, "user", user.id, actor=user)
-    msg = queue_email(user.email, "Your password has been changed", "password_changed", user=user)
-    db.session.commit()
-    deliver_queued(msg)
+    queue_email(user.email, "Your password has been changed", "password_changed", user=user)
+    commit()
 
 
 def reset_password(token: str, password: str) -> User:
@@ -203,7 +198,7 @@ def invite_staff(full_name: str, email: str, roles: set[str], invited_by: User) 
         actor=invited_by,
     )
     link = external_url("accounts.accept_invite", token=make_link_token(user, "invite"))
-    msg = queue_email(
+    queue_email(
         email,
         f"You have been invited to {current_app.config['SERVICE_NAME']}",
         "invite",
@@ -211,8 +206,7 @@ def invite_staff(full_name: str, email: str, roles: set[str], invited_by: User) 
         link=link,
         invited_by=invited_by,
     )
-    db.session.commit()
-    deliver_queued(msg)
+    commit()
     return user
 
 
@@ -220,7 +214,7 @@ def resend_invite(user: User, by: User) -> None:
     if user.password_hash is not None:
         raise AccountError("This person has already set a password")
     link = external_url("accounts.accept_invite", token=make_link_token(user, "invite"))
-    msg = queue_email(
+    queue_email(
         user.email,
         f"You have been invited to {current_app.config['SERVICE_NAME']}",
         "invite",
@@ -229,8 +223,7 @@ def resend_invite(user: User, by: User) -> None:
         invited_by=by,
     )
     audit.record("user.invite_resent", "user", user.id, actor=by)
-    db.session.commit()
-    deliver_queued(msg)
+    commit()
 
 
 def _active_admins() -> int:
@@ -264,7 +257,7 @@ def change_roles(user: User, roles: set[str], by: User) -> None:
         after={"roles": sorted(roles)},
         actor=by,
     )
-    db.session.commit()
+    commit()
 
 
 def set_active(user: User, active: bool, by: User) -> None:
@@ -287,7 +280,7 @@ def set_active(user: User, active: bool, by: User) -> None:
         after={"active": active},
         actor=by,
     )
-    db.session.commit()
+    commit()
 
 
 def create_admin(full_name: str, email: str, password: str) -> User:
@@ -313,7 +306,7 @@ def create_admin(full_name: str, email: str, password: str) -> User:
         after={"email": email, "roles": ["admin"]},
         actor_label="cli",
     )
-    db.session.commit()
+    commit()
     return user
 
 
@@ -336,7 +329,7 @@ def create_api_token(user: User, name: str) -> NewApiToken:
         new.token.id,
         after={"name": new.token.name, "prefix": new.token.prefix},
     )
-    db.session.commit()
+    commit()
     return new
 
 
@@ -347,4 +340,4 @@ def revoke_api_token(user: User, token_id: int) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record("api_token.revoked", "api_token", token.id, after={"name": token.name})
-        db.session.commit()
+        commit()

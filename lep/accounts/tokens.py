@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lep.accounts.models import ApiToken, User
 from lep.db import utcnow
 from lep.extensions import db
+from lep.service import commit
 
 PURPOSES = {
     "confirm": "EMAIL_CONFIRM_MAX_AGE",
@@ -115,5 +116,5 @@ def user_for_api_token(header: str) -> User | None:
         return None
     token.last_used_at = utcnow()
     if owns_transaction:
-        session.commit()
+        commit()
     return user

@@ -23,7 +23,8 @@ from lep.accounts.models import User
 from lep.accounts.two_factor_models import RecoveryCode, TotpCredential
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
+from lep.service import commit
 
 REQUIRED_ROLES = ("coordinator", "hr", "finance", "admin")
 # In the session: [user id, "passed"] once this session's person gave a code (or set up their
@@ -149,7 +150,7 @@ def start_enrolment(user: User) -> TotpCredential:
     if cred is None:
         cred = TotpCredential(user_id=user.id, secret=pyotp.random_base32())
         db.session.add(cred)
-        db.session.commit()
+        commit()
     return cred
 
 
@@ -192,7 +193,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
         after={"method": "authenticator app", "recovery_codes": len(codes)},
         actor=user,
     )
-    db.session.commit()
+    commit()
     return codes
 
 
@@ -203,7 +204,7 @@ def replace_recovery_codes(user: User) -> list[str]:
     audit.record(
         "user.recovery_codes_replaced", "user", user.id, after={"recovery_codes": len(codes)}
     )
-    db.session.commit()
+    commit()
     return codes
 
 
@@ -215,11 +216,11 @@ def verify(user: User, code: str) -> None:
     cred = credential(user)
     if cred is None or cred.confirmed_at is None or not _claim_step(cred, code):
         audit.record("user.second_factor_failed", "user", user.id, actor=user)
-        db.session.commit()
+        commit()
         raise TwoFactorError(
             "The code is not right, or was used already. Enter the code your app shows now"
         )
-    db.session.commit()
+    commit()
 
 
 def use_recovery_code(user: User, code: str) -> int:
@@ -238,11 +239,11 @@ def use_recovery_code(user: User, code: str) -> int:
     if result.rowcount != 1 or not is_enrolled(user):  # type: ignore[attr-defined]
         db.session.rollback()
         audit.record("user.recovery_code_failed", "user", user.id, actor=user)
-        db.session.commit()
+        commit()
         raise TwoFactorError("The recovery code is not right, or was used already")
     left = recovery_codes_left(user)
     audit.record("user.recovery_code_used", "user", user.id, after={"left": left}, actor=user)
-    db.session.commit()
+    commit()
     return left
 
 
@@ -268,11 +269,10 @@ def reset(user: User, by: User) -> None:
         after={"enrolled": False},
         actor=by,
     )
-    msg = queue_email(
+    queue_email(
         user.email, "Your authenticator app was reset", "second_factor_reset", user=user, by=by
     )
-    db.session.commit()
-    deliver_queued(msg)
+    commit()
 
 
 def enrol_with_secret(user: User, secret: str, codes: Iterable[str] = ()) -> None:

@@ -24,6 +24,7 @@ from lep.applications.models import Application, OtherWayRequest
 from lep.extensions import db
 from lep.roles.demo import ROLES as DEMO_ROLES
 from lep.roles.models import Role
+from lep.service import commit
 
 PARTNER, PANEL, RESEARCH = (spec["input"].title for spec in DEMO_ROLES)  # type: ignore[attr-defined]
 
@@ -181,7 +182,7 @@ def seed_applications() -> list[tuple[str, list[str]]]:
     for email, name in APPLICANTS:
         demo_user(email, name, {"applicant"})
         accounts.append((email, ["applicant"]))
-    db.session.commit()
+    commit()
     roles = {r.title: r for r in db.session.scalars(select(Role).where(Role.title.in_(ANSWERS)))}
     for number, spec in enumerate(APPLICATIONS):
         role = roles.get(spec.role)
@@ -243,5 +244,5 @@ def _apply(spec: DemoApplication, role: Role, user: User, number: int) -> Applic
             after={"status": spec.status, "note": "demo data, set by the demo seed"},
             actor_label="demo",
         )
-        db.session.commit()
+        commit()
     return application

@@ -25,6 +25,7 @@ from lep.applications.models import Answer, Application, OtherWayRequest, QuotaA
 from lep.applications.schemas import ApplicationSchema, OtherWayRequestSchema
 from lep.db import utcnow
 from lep.extensions import db
+from lep.service import commit
 
 bp = Blueprint("my_data", __name__)
 
@@ -133,7 +134,7 @@ def export_for(user: User) -> dict[str, Any]:
         after={"applications": len(data["applications"])},
         actor=user,
     )
-    db.session.commit()
+    commit()
     return data
 
 

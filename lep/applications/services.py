@@ -28,9 +28,9 @@ from lep.applications.models import (
 )
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.roles.models import Question, Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_datetime
 from lep.urls import external_url
@@ -89,7 +89,7 @@ def start_application(role: Role, user: Any) -> Application:
         assert found is not None
         return found
     audit.record("application.started", "application", application.id, after={"role_id": role.id})
-    db.session.commit()
+    commit()
     return application
 
 
@@ -121,7 +121,7 @@ def save_answer(
         answer.text = text
         answer.draft = draft
     application.updated_at = utcnow()
-    db.session.commit()
+    commit()
     return problems
 
 
@@ -172,7 +172,7 @@ def save_support(application: Application, **fields: Any) -> None:
     application.guaranteed_interview = bool(fields.get("guaranteed_interview"))
     application.support_saved = True
     application.updated_at = utcnow()
-    db.session.commit()
+    commit()
 
 
 def _keep_address(obj: Application | OtherWayRequest, fields: Mapping[str, Any] | None) -> None:
@@ -203,7 +203,7 @@ def save_quota_answers(application: Application, answers: dict[int, str]) -> Non
                 QuotaAnswer(application=application, category_id=category_id, value=value)
             )
     application.updated_at = utcnow()
-    db.session.commit()
+    commit()
 
 
 def attach_file(application: Application, filename: str, data: bytes) -> SupportingFile:
@@ -239,7 +239,7 @@ def attach_file(application: Application, filename: str, data: bytes) -> Support
         application.id,
         after={"file_id": record.id, "kind": kind.kind, "size_bytes": len(data)},
     )
-    db.session.commit()
+    commit()
     return record
 
 
@@ -264,7 +264,7 @@ def record_file_download(
         after={"file_id": record.id, "audience": audience, "played": played},
         actor=by,
     )
-    db.session.commit()
+    commit()
 
 
 def remove_file(application: Application, file_id: int) -> None:
@@ -277,7 +277,7 @@ def remove_file(application: Application, file_id: int) -> None:
     audit.record(
         "application.file_removed", "application", application.id, before={"file_id": file_id}
     )
-    db.session.commit()
+    commit()
 
 
 def submit_problems(application: Application) -> dict[str, str]:
@@ -328,7 +328,7 @@ def submit(application: Application, declaration: bool) -> tuple[Application, bo
         before={"status": "draft"},
         after={"status": "submitted", "reference": application.reference},
     )
-    message = queue_email(
+    queue_email(
         application.applicant.email,
         f"We have your application: {application.reference}",
         "application_submitted",
@@ -337,8 +337,7 @@ def submit(application: Application, declaration: bool) -> tuple[Application, bo
         closes=format_datetime(application.role.closes_at),
         dashboard_url=external_url("main.dashboard"),
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return application, True
 
 
@@ -357,15 +356,14 @@ def withdraw(application: Application) -> Application:
         before={"status": before},
         after={"status": "withdrawn"},
     )
-    message = queue_email(
+    queue_email(
         application.applicant.email,
         f"You have withdrawn your application {application.reference}",
         "application_withdrawn",
         application=application,
         role=application.role,
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return application
 
 
@@ -401,7 +399,7 @@ def delete_draft(application: Application) -> None:
         before={"role_id": application.role_id},
     )
     db.session.delete(application)
-    db.session.commit()
+    commit()
 
 
 def request_other_way(
@@ -445,7 +443,7 @@ def request_other_way(
         request_.id,
         after={"role_id": role.id, "method": method, "contact_method": contact_method},
     )
-    message = queue_email(
+    queue_email(
         user.email,
         f"We have your request to apply another way: {role.title}",
         "other_way_requested",
@@ -453,8 +451,7 @@ def request_other_way(
         role=role,
         method=OTHER_WAYS[method],
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return request_
 
 
@@ -471,7 +468,7 @@ def complete_other_way(request_: OtherWayRequest, outcome: str, by: Any) -> None
         after={"outcome": request_.outcome},
         actor=by,
     )
-    db.session.commit()
+    commit()
 
 
 def applications_for(user_id: int) -> list[Application]:

@@ -16,7 +16,7 @@ from lep import audit
 from lep.applications.models import Application
 from lep.equality.models import PREFER_NOT, QUESTIONS, EqualityResponse
 from lep.extensions import db
-from lep.service import DomainError
+from lep.service import DomainError, commit
 
 PREFER_NOT_TEXT = "Prefer not to say"
 
@@ -91,5 +91,5 @@ def save_equality(
         after={"application_id": application.id, "replaced": replaced},
         actor=person,
     )
-    db.session.commit()
+    commit()
     return response

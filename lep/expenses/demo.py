@@ -22,6 +22,7 @@ from lep.accounts.models import User
 from lep.expenses import services
 from lep.expenses.models import Claim, ClaimLine, ExpenseCategory, PolicyCap
 from lep.extensions import db
+from lep.service import commit
 
 
 def _tiny_pdf() -> bytes:
@@ -197,7 +198,7 @@ def seed_demo_claims() -> list[tuple[str, list[str]]]:
     partner = demo_user(PARTNER_EMAIL, "Priya Partner", {"partner"})
     finance = demo_user(FINANCE_EMAIL, "Fin Finance", {"finance"})
     finance2 = demo_user(SECOND_FINANCE[0], SECOND_FINANCE[1], {"finance"})
-    db.session.commit()
+    commit()
     _seed_policy()
     categories = {c.code: c for c in db.session.scalars(select(ExpenseCategory))}
     for spec in CLAIMS:
@@ -239,7 +240,7 @@ def _seed_policy() -> None:
         )
         changed = True
     if changed:
-        db.session.commit()
+        commit()
 
 
 def _already_there(partner: User, spec: DemoClaim) -> bool:
@@ -314,4 +315,4 @@ def _set_payment_status(claim: Claim, status: str) -> None:
         after={"status": status, "note": "demo data, set by the demo seed"},
         actor_label="demo",
     )
-    db.session.commit()
+    commit()

@@ -29,6 +29,7 @@ from lep.expenses.models import Claim, ClaimLine
 from lep.expenses.schemas import ExportRowSchema, safe_cell
 from lep.expenses.services import london_today
 from lep.extensions import db
+from lep.service import commit
 from lep.timeutil import london_date_bounds
 
 bp = Blueprint("expenses_export", __name__, url_prefix="/finance")
@@ -128,7 +129,7 @@ def export_approved(
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return body, len(lines)
 
 

@@ -23,7 +23,7 @@ from lep.expenses.services import MAX_LINE_PENCE, _clean, london_today
 from lep.extensions import db
 from lep.money import format_pounds
 from lep.roles.models import Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.timeutil import format_date
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -130,7 +130,7 @@ def create_category(code: str, data: CategoryInput, by: Any) -> ExpenseCategory:
         after=category_snapshot(category),
         actor=by,
     )
-    db.session.commit()
+    commit()
     return category
 
 
@@ -155,7 +155,7 @@ def update_category(category: ExpenseCategory, data: CategoryInput, by: Any) -> 
             after=after,
             actor=by,
         )
-    db.session.commit()
+    commit()
     return category
 
 
@@ -297,7 +297,7 @@ def create_policy(data: PolicyInput, by: Any) -> ExpensePolicy:
         after=policy_snapshot(policy),
         actor=by,
     )
-    db.session.commit()
+    commit()
     return policy
 
 
@@ -328,7 +328,7 @@ def update_policy(policy: ExpensePolicy, data: PolicyInput, by: Any) -> ExpenseP
         after=policy_snapshot(policy),
         actor=by,
     )
-    db.session.commit()
+    commit()
     return policy
 
 
@@ -391,5 +391,5 @@ def set_role_expense_settings(
         audit.record(
             "role.expense_settings_updated", "role", role.id, before=before, after=after, actor=by
         )
-    db.session.commit()
+    commit()
     return role

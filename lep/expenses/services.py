@@ -37,10 +37,10 @@ from lep.extensions import db
 from lep.forms import strip
 from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.payments import readiness
 from lep.roles.models import Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.storage import clean_file_name, download_name, get_storage
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -168,7 +168,7 @@ def start_claim(claimant: Any, role_id: int | None = None) -> Claim:
     db.session.add(claim)
     db.session.flush()
     audit.record("claim.started", "claim", claim.id, after={"role_id": role_id}, actor=claimant)
-    db.session.commit()
+    commit()
     return claim
 
 
@@ -400,7 +400,7 @@ def add_line(
     db.session.flush()
     _refresh_flags(claim)
     audit.record("claim.line_added", "claim", claim.id, after=_line_summary(line))
-    db.session.commit()
+    commit()
     return line
 
 
@@ -416,7 +416,7 @@ def remove_line(claim: Claim, line_id: int) -> None:
     db.session.flush()
     _refresh_flags(claim)
     audit.record("claim.line_removed", "claim", claim.id, before=before)
-    db.session.commit()
+    commit()
     storage = get_storage()
     for key in keys:
         storage.delete(key)
@@ -443,7 +443,7 @@ def attach_receipt(line: ClaimLine, filename: str, data: bytes) -> ClaimReceipt:
         line.claim_id,
         after={"line_id": line.id, "receipt_id": record.id, "size_bytes": len(data)},
     )
-    db.session.commit()
+    commit()
     return record
 
 
@@ -567,9 +567,8 @@ def submit_claim(claim: Claim) -> Claim:
             "total_claimed_pence": claim.total_claimed_pence,
         },
     )
-    message = _email(claim, f"We have your expenses claim: {claim.reference}", "claim_submitted")
-    db.session.commit()
-    deliver_queued(message)
+    _email(claim, f"We have your expenses claim: {claim.reference}", "claim_submitted")
+    commit()
     return claim
 
 
@@ -666,25 +665,9 @@ def query_claim(claim: Claim, approver: Any, question: str) -> Claim:
         after={"status": "queried", "question": question, "level": level},
         actor=approver,
     )
-    message = _email(
-        claim, f"A question about your expenses claim {claim.reference}", "claim_queried"
-    )
-    db.session.commit()
-    deliver_queued(message)
+    _email(claim, f"A question about your expenses claim {claim.reference}", "claim_queried")
+    commit()
     return claim
-
-
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds (as deliver_queued does): the claim,
-    its lines, the approver and the message are what was just committed, so the page's
-    message, the email's delivery and the response read them without loading them again."""
-    session = db.session()
-    expire = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
 
 
 def approve_claim(
@@ -759,7 +742,7 @@ def approve_claim(
             },
             actor=approver,
         )
-        _commit_keeping_loaded()
+        commit(keep_loaded=True)
         return claim
 
     status = "approved" if total == claim.total_claimed_pence else "partly_approved"
@@ -801,7 +784,7 @@ def approve_claim(
         actor=approver,
     )
     cannot_pay = readiness.blocker(claim.claimant, now)
-    message = _email(
+    _email(
         claim,
         f"Your expenses claim {claim.reference} is {claim.status_text.lower()}",
         "claim_approved",
@@ -810,8 +793,7 @@ def approve_claim(
         blocker_url=cannot_pay.email_url if cannot_pay else "",
         payment_days=policy.payment_working_days,
     )
-    _commit_keeping_loaded()
-    deliver_queued(message)
+    commit(keep_loaded=True)
     return claim
 
 
@@ -874,14 +856,13 @@ def reject_claim(claim: Claim, approver: Any, reason: str) -> Claim:
         after={"status": "rejected", "reason": reason, "level": level},
         actor=approver,
     )
-    message = _email(
+    _email(
         claim,
         f"Your expenses claim {claim.reference} is not approved",
         "claim_rejected",
         reason=reason,
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return claim
 
 
@@ -935,16 +916,13 @@ def cancel_claim(claim: Claim, by: Any, reason: str = "") -> Claim:
         after={"status": "cancelled", "reason": reason},
         actor=by,
     )
-    message = None
     if before != "draft":
-        message = _email(
+        _email(
             claim,
             f"Your expenses claim {claim.reference} is cancelled",
             "claim_cancelled",
             reason=reason,
             by_claimant=by_claimant,
         )
-    db.session.commit()
-    if message is not None:
-        deliver_queued(message)
+    commit()
     return claim

@@ -24,6 +24,7 @@ from lep.extensions import db
 from lep.notifications.models import OutboxMessage
 from lep.notifications.providers import Email, EmailError, provider_for
 from lep.notifications.providers.smtp import sender_domain
+from lep.service import after_commit, after_commit_batch, commit
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ DELIVER_JOB = "lep.notifications.services.deliver"
 
 
 def queue_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
-    """Add a message to the current transaction. Call deliver_queued() after committing."""
+    """Add a message to the current transaction; `commit()` delivers it (with every other
+    message the transaction queued, in one `deliver_queued`), and a rollback drops it."""
     body = render_template(f"email/{template}.txt", **context)
     message = OutboxMessage(
         to_address=to,
@@ -43,7 +45,12 @@ def queue_email(to: str, subject: str, template: str, **context: object) -> Outb
         attempts=0,
     )
     db.session.add(message)
+    after_commit_batch(_deliver_all, message)
     return message
+
+
+def _deliver_all(messages: list[OutboxMessage]) -> None:
+    deliver_queued(*messages)
 
 
 def deliver_queued(*messages: OutboxMessage) -> None:
@@ -57,32 +64,26 @@ def deliver_queued(*messages: OutboxMessage) -> None:
     """
     if len(messages) > 1 and _record_all_now(messages):
         return
-    session = db.session()
-    expire = session.expire_on_commit
-    # Delivering here commits once per message; each commit must not expire every object the
-    # caller holds (a payment run queues thousands of messages: that would be quadratic).
-    session.expire_on_commit = False
     ids = [message.id for message in messages]
-    try:
-        for index, message_id in enumerate(ids):
-            try:
-                queue = jobs.get_queue()
-                if not isinstance(queue, jobs.InlineQueue):
-                    queue.enqueue(DELIVER_JOB, message_id)
-                    continue
-            except Exception:
-                if len(ids) > 1:
-                    log.exception(
-                        "could not queue email %s: %s emails held as queued for "
-                        "`flask lep send-emails`",
-                        message_id,
-                        len(ids) - index,
-                    )
-                    return
-                log.exception("could not queue email %s; delivering it now", message_id)
-            deliver(message_id)
-    finally:
-        session.expire_on_commit = expire
+    for index, message_id in enumerate(ids):
+        try:
+            queue = jobs.get_queue()
+            if not isinstance(queue, jobs.InlineQueue):
+                queue.enqueue(DELIVER_JOB, message_id)
+                continue
+        except Exception:
+            if len(ids) > 1:
+                log.exception(
+                    "could not queue email %s: %s emails held as queued for "
+                    "`flask lep send-emails`",
+                    message_id,
+                    len(ids) - index,
+                )
+                return
+            log.exception("could not queue email %s; delivering it now", message_id)
+        # Delivering here commits once per message; each commit must not expire every object
+        # the caller holds (a payment run queues thousands of messages: that would be quadratic).
+        deliver(message_id, keep_loaded=True)
 
 
 def _record_all_now(messages: tuple[OutboxMessage, ...]) -> bool:
@@ -127,15 +128,14 @@ def _record_all_now(messages: tuple[OutboxMessage, ...]) -> bool:
         message.status = "sent"
         message.sent_at = now
         message.last_error = None
-    db.session.commit()
+    commit()
     return True
 
 
 def send_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
     """Store and deliver one message now (commits). For emails that go with no other change."""
     message = queue_email(to, subject, template, **context)
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return message
 
 
@@ -157,7 +157,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(60 * 5 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def _claim(message_id: int, now: dt.datetime) -> bool:
+def _claim(message_id: int, now: dt.datetime, keep_loaded: bool) -> bool:
     """One guarded UPDATE: only one delivery may hold a message (committed before sending)."""
     result = db.session.execute(
         update(OutboxMessage)
@@ -170,11 +170,13 @@ def _claim(message_id: int, now: dt.datetime) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit(keep_loaded=keep_loaded)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _finish(message_id: int, claimed_at: dt.datetime, **values: object) -> None:
+def _finish(
+    message_id: int, claimed_at: dt.datetime, keep_loaded: bool = False, **values: object
+) -> None:
     """End this delivery's claim (and only this one's)."""
     db.session.execute(
         update(OutboxMessage)
@@ -186,19 +188,20 @@ def _finish(message_id: int, claimed_at: dt.datetime, **values: object) -> None:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit(keep_loaded=keep_loaded)
 
 
-def deliver(message_id: int) -> None:
+def deliver(message_id: int, keep_loaded: bool = False) -> None:
     """Job: send one stored message through the configured provider.
 
     Safe to run more than once and at once from two places: the guarded claim lets one delivery
     send it. A refusal is recorded on the row and logged, and the message waits for its next try
-    (or is failed after MAIL_MAX_ATTEMPTS).
+    (or is failed after MAIL_MAX_ATTEMPTS). `keep_loaded`: its commits do not expire what the
+    session holds (delivering after the caller's commit).
     """
     now = utcnow()
-    if not _claim(message_id, now):
-        db.session.commit()
+    if not _claim(message_id, now, keep_loaded):
+        commit(keep_loaded=keep_loaded)
         if db.session.get(OutboxMessage, message_id) is None:
             log.warning("email %s: no such message, nothing to deliver", message_id)
         return  # already sent, being sent, held or failed: a retried job must not send twice
@@ -218,27 +221,40 @@ def deliver(message_id: int) -> None:
             )
         )
     except EmailError as exc:
-        _failed(message_id, now, attempts, str(exc), permanent=exc.permanent)
+        _failed(
+            message_id, now, attempts, str(exc), permanent=exc.permanent, keep_loaded=keep_loaded
+        )
         log.warning("email %s to %s failed (attempt %s): %s", message_id, to, attempts, exc)
         return
     except Exception as exc:  # a bug or bad configuration: record it, do not break the caller
-        _failed(message_id, now, attempts, f"{type(exc).__name__}: {exc}")
+        _failed(message_id, now, attempts, f"{type(exc).__name__}: {exc}", keep_loaded=keep_loaded)
         log.exception("email %s to %s failed unexpectedly", message_id, to)
         return
     _finish(
-        message_id, now, status="sent", sent_at=utcnow(), last_error=None, provider=provider.name
+        message_id,
+        now,
+        keep_loaded,
+        status="sent",
+        sent_at=utcnow(),
+        last_error=None,
+        provider=provider.name,
     )
 
 
 def _failed(
-    message_id: int, claimed_at: dt.datetime, attempts: int, error: str, permanent: bool = False
+    message_id: int,
+    claimed_at: dt.datetime,
+    attempts: int,
+    error: str,
+    permanent: bool = False,
+    keep_loaded: bool = False,
 ) -> None:
     db.session.rollback()
     if permanent or attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
         values: dict[str, object] = {"status": "failed", "next_attempt_at": None}
     else:
         values = {"status": "retrying", "next_attempt_at": utcnow() + backoff(attempts)}
-    _finish(message_id, claimed_at, last_error=error[:2000], **values)
+    _finish(message_id, claimed_at, keep_loaded, last_error=error[:2000], **values)
 
 
 def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
@@ -253,7 +269,7 @@ def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict[str, int
         .values(status="held", last_error=HELD_ERROR)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
-    db.session.commit()
+    commit()
     due = db.session.scalars(
         select(OutboxMessage.id)
         .where(
@@ -265,7 +281,7 @@ def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict[str, int
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
-    db.session.commit()
+    commit()
     for message_id in due:
         deliver(message_id)
     statuses = (
@@ -279,7 +295,7 @@ def retry_due(now: dt.datetime | None = None, limit: int = 500) -> dict[str, int
         if due
         else {}
     )
-    db.session.commit()
+    commit()
     return {
         "tried": len(due),
         "sent": int(statuses.get("sent", 0)),
@@ -331,13 +347,13 @@ def try_again(message_id: int, by: Any) -> None:
         after={"status": "queued", "to": message.to_address, "subject": message.subject},
         actor=by,
     )
-    db.session.commit()
-    deliver_queued(message)
+    after_commit(lambda: deliver_queued(message))
+    commit()
 
 
 def delivery_failed(message: OutboxMessage) -> bool:
-    """After deliver_queued: did this message's delivery fail (so the person should be told to
-    try again later)? False while it waits on the queue or is being sent."""
+    """After the commit that delivered it: did this message's delivery fail (so the person
+    should be told to try again later)? False while it waits on the queue or is being sent."""
     status = db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == message.id))
     return status in NEEDS_ATTENTION
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from lep import audit
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.partners import bank
 from lep.partners.models import BankDetails
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.timeutil import format_date, format_datetime, to_london
 from lep.urls import external_url
 
@@ -131,7 +131,7 @@ def save_bank_details(
     from lep.expenses.services import start_payment_promises
 
     start_payment_promises(user.id, to_london(max(held_until, now)).date(), actor=by)
-    message = queue_email(
+    queue_email(
         user.email,
         "Your bank details were changed",
         "bank_details_changed",
@@ -143,6 +143,5 @@ def save_bank_details(
         first_time=before is None,
         bank_details_url=external_url("partners.bank_details"),
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return Saved(details, changed=True)

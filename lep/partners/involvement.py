@@ -27,11 +27,11 @@ from lep.extensions import db
 from lep.forms import strip
 from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.partners.models import FEE_CHOICES, Appointment, Involvement
 from lep.roles.models import RateCard, Role
 from lep.roles.pay import format_hours, rate_in_force
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.models import Panel, PanelMember
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -337,7 +337,7 @@ def log_involvement(
         after=_summary(involvement),
         actor=user,
     )
-    db.session.commit()
+    commit()
     return involvement
 
 
@@ -421,7 +421,7 @@ def change_choice(inv: Involvement, user: Any, choice: str) -> Involvement:
         after={"fee_choice": choice, "status": status, "fee_pence": inv.fee_pence},
         actor=user,
     )
-    db.session.commit()
+    commit()
     return inv
 
 
@@ -533,9 +533,8 @@ def approve(inv: Involvement, by: Any, note: str = "") -> Involvement:
         },
         actor=by,
     )
-    message = _email(inv, "Your involvement has been approved", "involvement_approved")
-    db.session.commit()
-    deliver_queued(message)
+    _email(inv, "Your involvement has been approved", "involvement_approved")
+    commit()
     return inv
 
 
@@ -561,9 +560,8 @@ def reject(inv: Involvement, by: Any, reason: str) -> Involvement:
         after={"status": "rejected", "reason": reason, "fee_pence": inv.fee_pence},
         actor=by,
     )
-    message = _email(inv, "Your involvement was not approved", "involvement_rejected")
-    db.session.commit()
-    deliver_queued(message)
+    _email(inv, "Your involvement was not approved", "involvement_rejected")
+    commit()
     return inv
 
 
@@ -606,7 +604,6 @@ def record_paid_other_way(inv: Involvement, by: Any, note: str) -> Involvement:
         after={"status": "paid", "note": note, "fee_pence": inv.fee_pence},
         actor=by,
     )
-    message = _email(inv, "Your fee has been paid", "involvement_paid_other_way", note=note)
-    db.session.commit()
-    deliver_queued(message)
+    _email(inv, "Your fee has been paid", "involvement_paid_other_way", note=note)
+    commit()
     return inv

@@ -22,6 +22,7 @@ from lep.extensions import db
 from lep.partners import involvement as services
 from lep.partners.models import Appointment, Involvement, PartnerSettings
 from lep.roles.models import PayPoint, Role
+from lep.service import commit
 from lep.shortlisting.models import Offer
 
 SESSIONAL_ROLE = "Patient panel member"
@@ -135,7 +136,7 @@ def _appoint(user: User, role: Role, hr: User) -> Appointment:
         starts_on=start,
     )
     db.session.add(appointment)
-    db.session.commit()
+    commit()
     return appointment
 
 
@@ -146,7 +147,7 @@ def _set_status(inv: Involvement, status: str) -> None:
         .values(status=status, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
 
 
 def seed_demo_involvement() -> list[tuple[str, list[str]]]:
@@ -155,14 +156,14 @@ def seed_demo_involvement() -> list[tuple[str, list[str]]]:
 
     hr = demo_user("hr@example.org", "Harriet HR", {"hr"})
     finance = demo_user("finance@example.org", "Fin Finance", {"finance"})
-    db.session.commit()
+    commit()
     made: list[tuple[str, list[str]]] = []
     for email, (name, title, fees) in PARTNERS.items():
         role = db.session.scalar(select(Role).where(Role.title == title))
         if role is None:
             continue
         user = demo_user(email, name, {"partner"})
-        db.session.commit()
+        commit()
         if email != "partner@example.org":
             made.append((email, ["partner"]))
         _appoint(user, role, hr)
@@ -196,5 +197,5 @@ def seed_demo_involvement() -> list[tuple[str, list[str]]]:
         )
         if settings is None:
             db.session.add(PartnerSettings(user_id=partner.id, weekly_warning_pence=20000))
-            db.session.commit()
+            commit()
     return made

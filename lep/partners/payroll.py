@@ -20,6 +20,7 @@ from lep import audit
 from lep.expenses.schemas import safe_cell
 from lep.extensions import db
 from lep.partners.models import Involvement
+from lep.service import commit
 
 HEADERS = (
     "Employee name",
@@ -93,7 +94,7 @@ def export_payroll(by: Any, first: dt.date, last: dt.date) -> tuple[str, int]:
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return body, len(rows)
 
 

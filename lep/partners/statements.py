@@ -23,7 +23,7 @@ from lep.extensions import db
 from lep.money import format_pounds
 from lep.partners.models import Appointment, Involvement, PartnerSettings
 from lep.payments.models import Payment, PaymentItem
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.timeutil import LONDON, london_date_bounds, to_london
 
 MAX_WEEKLY_PENCE = 10_000_000  # £100,000 a week: anything above is a typing slip
@@ -201,7 +201,7 @@ def set_weekly_amount(user: Any, pence: int | None) -> None:
         after={"weekly_warning_pence": pence},
         actor=user,
     )
-    db.session.commit()
+    commit()
 
 
 # -- The statement for a tax year -----------------------------------------------------------------

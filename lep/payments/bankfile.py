@@ -29,7 +29,7 @@ from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments.models import BacsInstruction, Payment, PaymentRun
 from lep.payments.providers.bacs import CHUNK, BacsProvider
-from lep.service import DomainError
+from lep.service import DomainError, commit
 
 HEADER = ("Sort code", "Account number", "Account name", "Amount", "Reference")
 NAME_LENGTH = 18  # what Bacs carries of the payee's name
@@ -201,5 +201,5 @@ def download(run: PaymentRun, by: Any) -> BankFile:
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return made

@@ -21,6 +21,7 @@ from lep.partners import bank
 from lep.partners.models import BankDetails
 from lep.payments import runs
 from lep.payments.models import PaymentRun
+from lep.service import commit
 
 PAID_PARTNER = ("paid@example.org", "Pat Payee", "60-16-13", "31926819")
 WAITING_PARTNER = ("waiting@example.org", "Robin Waiting", "20-00-00", "55779911")
@@ -70,7 +71,7 @@ def seed_demo_payments() -> list[tuple[str, list[str]]]:
     paid = demo_user(PAID_PARTNER[0], PAID_PARTNER[1], {"partner"})
     waiting = demo_user(WAITING_PARTNER[0], WAITING_PARTNER[1], {"partner"})
     _bank_details(paid, PAID_PARTNER[2], PAID_PARTNER[3])
-    db.session.commit()
+    commit()
 
     # A run already paid: built, sent (the bank file), and marked paid by finance.
     _approved_claim(
@@ -86,7 +87,7 @@ def seed_demo_payments() -> list[tuple[str, list[str]]]:
 
     # A run waiting for a second finance approval (this one's total is over the demo's £50).
     _bank_details(waiting, WAITING_PARTNER[2], WAITING_PARTNER[3])
-    db.session.commit()
+    commit()
     _approved_claim(
         waiting,
         finance,

@@ -1,6 +1,6 @@
 """Messages about payments: a failed payment (to the partner and to finance) and remittance
-advice when a payment is paid. They are queued inside the caller's transaction; `flush()`
-delivers them once the caller has committed."""
+advice when a payment is paid. They are queued inside the caller's transaction and delivered
+once it commits (`lep.service.commit`); a rollback drops them."""
 
 from __future__ import annotations
 
@@ -13,27 +13,17 @@ from lep.accounts.models import User
 from lep.db import utcnow
 from lep.extensions import db
 from lep.money import format_pounds
-from lep.notifications.models import OutboxMessage
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.payments.models import Payment
+from lep.service import commit
 from lep.timeutil import format_date
 from lep.urls import external_url
 
-PENDING_KEY = "lep_payment_emails"
-
 
 def _queue(to: str, subject: str, template: str, **context: object) -> None:
-    message = queue_email(
+    queue_email(
         to, subject, template, format_pounds=format_pounds, format_date=format_date, **context
     )
-    db.session.info.setdefault(PENDING_KEY, []).append(message)
-
-
-def flush() -> None:
-    """Deliver the messages queued so far (call after commit)."""
-    messages: list[OutboxMessage] = db.session.info.pop(PENDING_KEY, [])
-    if messages:
-        deliver_queued(*messages)
 
 
 def finance_team() -> list[User]:
@@ -97,5 +87,4 @@ def send_remittances(payment_ids: Iterable[int]) -> None:
             pdf_url=external_url("involvement.remittance_pdf", payment_id=payment.id),
         )
         payment.remittance_sent_at = now
-    db.session.commit()
-    flush()
+    commit()

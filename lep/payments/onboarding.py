@@ -20,6 +20,7 @@ from lep.extensions import db
 from lep.payments.models import Payee
 from lep.payments.providers import get_provider
 from lep.payments.providers.base import PayeeDetails, PaymentProvider, ProviderError
+from lep.service import commit
 from lep.timeutil import to_london
 
 
@@ -77,7 +78,7 @@ def start(user: Any, return_url: str) -> str:
     if not registration.onboarding_url:
         raise OnboardingError("The payment provider did not give us a page to send you to")
     if payee is not None and payee.reference == registration.reference:
-        db.session.commit()  # nothing to keep: a new link to the same account
+        commit()  # nothing to keep: a new link to the same account
         return registration.onboarding_url
     before = {"reference": payee.reference} if payee is not None else None
     if payee is None:
@@ -95,7 +96,7 @@ def start(user: Any, return_url: str) -> str:
         if winner is None or not winner.reference:
             raise
         registration = _register(provider, user, return_url, winner.reference)
-        db.session.commit()
+        commit()
         return registration.onboarding_url or ""
     audit.record(
         "payee.registered",
@@ -105,7 +106,7 @@ def start(user: Any, return_url: str) -> str:
         after={"provider": provider.name, "reference": payee.reference, "user_id": user.id},
         actor=user,
     )
-    db.session.commit()
+    commit()
     return registration.onboarding_url
 
 
@@ -136,7 +137,7 @@ def refresh(user: Any) -> PaymentSetup:
         raise OnboardingError(
             "We could not check with our payment provider just now. Try again in a few minutes"
         ) from error
-    db.session.commit()
+    commit()
     return PaymentSetup(True, payee.can_be_paid, payee.reason)
 
 

@@ -46,6 +46,7 @@ from lep.payments.models import (
     PaymentRun,
     ProviderEventRecord,
 )
+from lep.service import commit
 from lep.timeutil import format_date, london_date_bounds, to_london
 
 PAGE_SIZE = 50
@@ -634,5 +635,5 @@ def export_csv(by: Any, period: Period, now: dt.datetime | None = None) -> tuple
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return body, len(rows)

@@ -46,21 +46,13 @@ from lep.payments.providers.base import (
     PaymentResult,
     ProviderError,
 )
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.timeutil import LONDON, format_date
 
 log = logging.getLogger(__name__)
 
 CURRENCY = "gbp"
 BATCH = 2_000  # payments per transaction for a provider that lives in our database
-
-
-def _commit() -> None:
-    """Commit, then deliver the messages the transaction queued (failed payments, say)."""
-    from lep.payments import notices
-
-    db.session.commit()
-    notices.flush()
 
 
 @dataclass
@@ -354,7 +346,7 @@ def build_run(
     except DomainError:
         db.session.rollback()
         raise
-    _commit()
+    commit()
     return run
 
 
@@ -460,7 +452,7 @@ def approve_run(run: PaymentRun, by: Any) -> PaymentRun:
         after={"status": "approved", "total_pence": run.total_pence},
         actor=by,
     )
-    _commit()
+    commit()
     return run
 
 
@@ -480,7 +472,7 @@ def cancel_run(run: PaymentRun, by: Any) -> PaymentRun:
         after={"status": "cancelled"},
         actor=by,
     )
-    _commit()
+    commit()
     return run
 
 
@@ -516,7 +508,7 @@ def start_sending(run: PaymentRun, by: Any) -> PaymentRun:
         after={"status": "sending", "payments": len(run.payments)},
         actor=by,
     )
-    _commit()
+    commit()
     sending.dispatch(run.id)
     return run
 
@@ -608,12 +600,8 @@ def send_run(run_id: int) -> None:
         )
     )
     references = payee_references(sorted({p.user_id for p in payments}), provider)
-    session = db.session()
-    expire = session.expire_on_commit
     # The job commits as it goes (each batch, or each payment); it alone moves these payments
-    # while it holds the run's lease, so a commit need not expire (and reload one by one) the
-    # rest.
-    session.expire_on_commit = False
+    # while it holds the run's lease, so its commits keep them loaded (not reloaded one by one).
     try:
         if provider.settled_by_finance:
             _send_in_batches(run, payments, provider, references, lease)
@@ -628,7 +616,7 @@ def send_run(run_id: int) -> None:
             after={"sender": lease.token[:8], "reason": "another sender took the run over"},
             actor_label="system",
         )
-        _commit()
+        commit(keep_loaded=True)
         return
     except Exception:
         # A provider that did not answer, the database connection ended: resumable at once, so
@@ -638,8 +626,6 @@ def send_run(run_id: int) -> None:
         except Exception:
             log.exception("run %s: could not let go of its lease; it lapses by itself", run_id)
         raise
-    finally:
-        session.expire_on_commit = expire
     _finish_sending(run, lease)
 
 
@@ -676,7 +662,7 @@ def _send_in_batches(
             else:
                 _record_result(payment, result, "send", events)
         audit.record_many(events)
-        _commit()
+        commit(keep_loaded=True)
 
 
 def _send_one(
@@ -696,12 +682,12 @@ def _send_one(
         if found is not None:
             sending.renew(lease)
             _record_result(payment, found, "lookup")
-            _commit()
+            commit(keep_loaded=True)
             return
     if reference is None:
         sending.renew(lease)
         _fail(payment, "The payee is not registered with the payment provider")
-        _commit()
+        commit(keep_loaded=True)
         return
     if payment.status == "pending":
         sending.renew(lease)
@@ -714,7 +700,7 @@ def _send_one(
             after={"status": "sending", "key": payment.key},
             actor_label="system",
         )
-        _commit()
+        commit(keep_loaded=True)
     try:
         result = provider.send_payment(_request(payment, reference, run))
     except ProviderError as exc:
@@ -723,11 +709,11 @@ def _send_one(
             raise  # left in `sending`: the next attempt looks it up by key first
         sending.renew(lease)
         _fail(payment, exc.message)
-        _commit()
+        commit(keep_loaded=True)
         return
     sending.renew(lease)
     _record_result(payment, result, "send")
-    _commit()
+    commit(keep_loaded=True)
 
 
 def _finish_sending(run: PaymentRun, lease: Any) -> None:
@@ -753,7 +739,7 @@ def _finish_sending(run: PaymentRun, lease: Any) -> None:
         after={"status": "sent", "total_pence": run.total_pence},
         actor_label="system",
     )
-    _commit()
+    commit()
     db.session.refresh(run)
 
 
@@ -803,7 +789,7 @@ def mark_run_paid(run: PaymentRun, by: Any) -> PaymentRun:
         after={"status": "paid", "payments_paid": len(paid)},
         actor=by,
     )
-    _commit()
+    commit()
     from lep.payments.notices import send_remittances
 
     send_remittances([p.id for p in paid])

@@ -33,6 +33,7 @@ from lep import audit, jobs
 from lep.db import utcnow
 from lep.extensions import db
 from lep.payments.models import Payment, PaymentRun
+from lep.service import commit
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def take(run_id: int) -> Lease | None:
             after={"sender": token[:8]},
             actor_label="system",
         )
-    db.session.commit()
+    commit()
     return Lease(run_id, token)
 
 
@@ -162,7 +163,7 @@ def let_go(lease: Lease) -> None:
         .values(sender_lease_until=utcnow() - dt.timedelta(seconds=1))
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    commit()
 
 
 # -- Progress, and resuming -----------------------------------------------------------------------
@@ -251,7 +252,7 @@ def resume_run(run: PaymentRun, by: Any) -> str:
             {"run": "Someone else has just resumed this run. Reload the page to see its progress"}
         )
     _resumed(run, now_progress, actor=by)
-    db.session.commit()
+    commit()
     return dispatch(run.id)
 
 
@@ -278,7 +279,7 @@ def resume_stale_runs(via: str, send_here: bool = True) -> list[Resumed]:
             continue
         reference = run.reference or str(run_id)
         _resumed(run, progress(run), actor_label=via)
-        db.session.commit()
+        commit()
         if not send_here:
             jobs.enqueue_priority(SEND_JOB, run_id)
             done.append(Resumed(reference, "queued"))

@@ -59,6 +59,7 @@ from lep.payments.providers.base import (
     ProviderEvent,
     WebhookError,
 )
+from lep.service import commit
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,7 @@ def handle(provider: PaymentProvider, body: bytes, headers: dict[str, str]) -> W
         except ProviderError as error:
             # We could not ask the provider (payee.updated): nothing is kept, so the provider's
             # next delivery of the same event is applied rather than ignored as a replay.
-            db.session.rollback()
-            db.session.info.pop(notices.PENDING_KEY, None)
+            db.session.rollback()  # and the emails it queued with it
             log.warning("could not apply %s event %s: %s", provider.name, event.event_id, error)
             return WebhookResponse(503, "Could not check with the payment provider: send again")
     return WebhookResponse(200, "ok", outcomes)
@@ -142,8 +142,7 @@ def _receive(provider: PaymentProvider, event: ProviderEvent) -> str:
         actor_label=_label(provider),
     )
     runs_paid = _runs_of(applied.paid_ids)
-    db.session.commit()
-    notices.flush()
+    commit()
     log.info("%s event %s (%s): %s", provider.name, event.event_id, event.type, applied.outcome)
     if applied.paid_ids:
         notices.send_remittances(applied.paid_ids)
@@ -348,12 +347,12 @@ def _settle_run(run_id: int, provider: PaymentProvider) -> None:
         after={"status": "paid", "via": "webhook"},
         actor_label=_label(provider),
     )
-    db.session.commit()
+    commit()
 
 
 def _tell_finance_payout_failed(payee: Payee | None, event: ProviderEvent, reason: str) -> None:
     for person in notices.finance_team():
-        message = queue_email(
+        queue_email(
             person.email,
             "A payout to a partner's bank failed",
             "payout_failed_finance",
@@ -365,7 +364,6 @@ def _tell_finance_payout_failed(payee: Payee | None, event: ProviderEvent, reaso
             event_id=event.event_id,
             format_pounds=_format_pounds,
         )
-        db.session.info.setdefault(notices.PENDING_KEY, []).append(message)
 
 
 def _format_pounds(pence: int | None) -> str:

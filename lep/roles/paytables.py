@@ -19,6 +19,7 @@ from lep import audit
 from lep.extensions import db
 from lep.money import MoneyError, parse_pounds
 from lep.roles.models import AFC, AFC_BANDS, PayPoint, RateCard, RateCardRate
+from lep.service import commit
 
 REFERENCE_TABLE = Path(__file__).parent / "data" / "afc-pay-2025-26-england.csv"
 COLUMNS = ("band", "pay_point", "years_from", "annual_salary_gbp", "effective_from")
@@ -135,7 +136,7 @@ def import_pay_table(text: str, *, source: str = "upload", actor: object = None)
             actor=actor,
             actor_label=None if actor else "cli",
         )
-    db.session.commit()
+    commit()
     return ImportResult(added=len(added), unchanged=unchanged, effective_from=dates)
 
 
@@ -156,7 +157,7 @@ def create_rate_card(name: str, description: str = "") -> RateCard:
     db.session.add(card)
     db.session.flush()
     audit.record("rate_card.created", "rate_card", card.id, after={"name": name})
-    db.session.commit()
+    commit()
     return card
 
 
@@ -211,5 +212,5 @@ def add_rates(
             "half_day_max_hours": half_day_max_hours,
         },
     )
-    db.session.commit()
+    commit()
     return rate

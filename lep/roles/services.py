@@ -24,7 +24,7 @@ from lep.roles.models import (
     RateCard,
     Role,
 )
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.timeutil import LONDON
 
 MAX_MINUTES_PER_WEEK = pay.FULL_TIME_MINUTES
@@ -142,7 +142,7 @@ def create_role(data: RoleInput, by: Any) -> Role:
     db.session.add(role)
     db.session.flush()
     audit.record("role.created", "role", role.id, after=snapshot(role), actor=by)
-    db.session.commit()
+    commit()
     return role
 
 
@@ -165,7 +165,7 @@ def update_role(role: Role, data: RoleInput, by: Any) -> Role:
             after={k: after[k] for k in sorted(changed)},
             actor=by,
         )
-    db.session.commit()
+    commit()
     return role
 
 
@@ -204,7 +204,7 @@ def add_criterion(role: Role, text: str, essential: bool, stage: str, by: Any) -
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return criterion
 
 
@@ -230,7 +230,7 @@ def _remove_from_role(
         actor=by,
     )
     items.remove(item)
-    db.session.commit()
+    commit()
 
 
 def remove_criterion(role: Role, criterion_id: int, by: Any) -> None:
@@ -283,7 +283,7 @@ def add_question(
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return question
 
 
@@ -406,7 +406,7 @@ def add_quota_category(
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return category
 
 
@@ -466,7 +466,7 @@ def publish_role(role: Role, by: Any) -> Role:
         after={"status": "open", "closes_at": role.closes_at},
         actor=by,
     )
-    db.session.commit()
+    commit()
     return role
 
 
@@ -482,7 +482,7 @@ def close_role(role: Role, by: Any) -> Role:
         after={"status": "closed"},
         actor=by,
     )
-    db.session.commit()
+    commit()
     return role
 
 
@@ -499,7 +499,7 @@ def mark_filled(role: Role, by: Any) -> Role:
         after={"status": "filled"},
         actor=by,
     )
-    db.session.commit()
+    commit()
     return role
 
 
@@ -521,5 +521,5 @@ def close_expired_roles() -> int:
             actor_label="system",
         )
     if expired:
-        db.session.commit()
+        commit()
     return len(expired)

@@ -26,10 +26,9 @@ from lep.accounts.models import User
 from lep.applications.models import CONTACT_METHODS, Application
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.models import OutboxMessage
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.roles.models import Criterion, Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.assessment import ApplicationAssessment, assess, scored_criteria
 from lep.shortlisting.models import OUTCOMES, Decision, Interview, Panel
 from lep.shortlisting.moderation import (
@@ -156,7 +155,7 @@ def decide(
     audit.record(
         action, "application", application.id, before=before, after=after | {"status": outcome}
     )
-    db.session.commit()
+    commit()
     return decision
 
 
@@ -235,7 +234,6 @@ def send_outcomes(role: Role, by: User, *, include_reasons: bool = False) -> Out
             }
         )
     result = OutcomesSent()
-    messages: list[OutboxMessage] = []
     now = utcnow()
     for application, decision in pending:
         shortlisted = decision.outcome == "shortlisted"
@@ -257,7 +255,7 @@ def send_outcomes(role: Role, by: User, *, include_reasons: bool = False) -> Out
             context["feedback_url"] = external_url(
                 "moderation.feedback", application_id=application.id
             )
-        messages.append(queue_email(application.applicant.email, subject, template, **context))
+        queue_email(application.applicant.email, subject, template, **context)
         decision.outcome_sent_at = now
         audit.record(
             OUTCOME_SENT,
@@ -278,8 +276,7 @@ def send_outcomes(role: Role, by: User, *, include_reasons: bool = False) -> Out
         },
         actor=by,
     )
-    db.session.commit()
-    deliver_queued(*messages)
+    commit()
     return result
 
 
@@ -319,9 +316,8 @@ def request_feedback(application: Application, by: User) -> Decision:
     )
     role = application.role
     to = role.contact_email or _lead_email(role)
-    message = None
     if to:
-        message = queue_email(
+        queue_email(
             to,
             f"Feedback requested: {application.reference}",
             "shortlist_feedback_requested",
@@ -330,9 +326,7 @@ def request_feedback(application: Application, by: User) -> Decision:
             decision=decision,
             applications_url=external_url("hr_applications.role_applications", role_id=role.id),
         )
-    db.session.commit()
-    if message is not None:
-        deliver_queued(message)
+    commit()
     return decision
 
 
@@ -426,21 +420,18 @@ def invite_to_interview(
         "location": location,
         "organiser_email": organiser_email,
     }
-    messages = [
-        queue_email(
-            application.applicant.email,
-            f"Invitation to interview: {role.title}",
-            "interview_invitation",
-            **context,
-        ),
-        queue_email(
-            organiser_email,
-            f"Interview on {when}: {application.reference}",
-            "interview_organiser",
-            contact_method=CONTACT_METHODS.get(application.contact_method or "", "Email"),
-            **context,
-        ),
-    ]
-    db.session.commit()
-    deliver_queued(*messages)
+    queue_email(
+        application.applicant.email,
+        f"Invitation to interview: {role.title}",
+        "interview_invitation",
+        **context,
+    )
+    queue_email(
+        organiser_email,
+        f"Interview on {when}: {application.reference}",
+        "interview_organiser",
+        contact_method=CONTACT_METHODS.get(application.contact_method or "", "Email"),
+        **context,
+    )
+    commit()
     return interview

@@ -20,6 +20,7 @@ from lep.roles import services as roles
 from lep.roles.demo import ROLES as DEMO_ROLES
 from lep.roles.models import Role
 from lep.roles.services import RoleInput
+from lep.service import commit
 from lep.shortlisting import panels, scoring
 from lep.shortlisting.assessment import scored_criteria
 from lep.shortlisting.models import Scorecard
@@ -79,7 +80,7 @@ def seed_demo_panels() -> list[tuple[str, list[str]]]:
     for email, name in TRAINER_APPLICANTS:
         trainer_applicants.append(demo_user(email, name, {"applicant"}))
         accounts.append((email, ["applicant"]))
-    db.session.commit()
+    commit()
     lead = db.session.scalar(select(User).where(User.email == "hr@example.org"))
     if lead is None:
         return accounts

@@ -61,10 +61,9 @@ from lep.applications.models import Application
 from lep.applications.services import role_is_open
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.models import OutboxMessage
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.roles.models import Question, QuotaCategory, Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.assessment import assess
 from lep.shortlisting.models import Decision, LotteryDraw, LotteryQuota
 from lep.timeutil import format_datetime
@@ -302,7 +301,7 @@ def save_quotas(role: Role, places_text: str, values: Mapping[str, str], by: Any
         after={"places": places, "quotas": quota_snapshot(role)},
         actor=by,
     )
-    db.session.commit()
+    commit()
 
 
 # --- Who is in the draw -------------------------------------------------------------------------
@@ -634,7 +633,7 @@ def run_draw(
         },
         actor=by,
     )
-    db.session.commit()
+    commit()
     return draw
 
 
@@ -767,7 +766,6 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
         _refuse_race(role)
     db.session.refresh(draw)
     selected = set(draw.selected)
-    messages: list[OutboxMessage] = []
     for application in found.eligible:
         chosen = application.id in selected
         outcome = "shortlisted" if chosen else "not_shortlisted"
@@ -800,14 +798,10 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
         }
         if chosen:
             subject = f"Your application {application.reference}: you have been selected"
-            messages.append(
-                queue_email(application.applicant.email, subject, "lottery_selected", **context)
-            )
+            queue_email(application.applicant.email, subject, "lottery_selected", **context)
         else:
             subject = f"Your application {application.reference}: the result of the draw"
-            messages.append(
-                queue_email(application.applicant.email, subject, "lottery_not_selected", **context)
-            )
+            queue_email(application.applicant.email, subject, "lottery_not_selected", **context)
         audit.record(
             OUTCOME_SENT,
             "application",
@@ -838,10 +832,9 @@ def confirm_draw(draw: LotteryDraw, by: Any, unassessed: str = "") -> None:
         actor=by,
     )
     try:
-        db.session.commit()
+        commit()
     except IntegrityError:  # a confirmation or a decision landed at the same moment
         _refuse_race(role)
-    deliver_queued(*messages)
 
 
 def _refuse_race(role: Role) -> NoReturn:

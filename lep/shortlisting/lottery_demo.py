@@ -21,6 +21,7 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.roles import services as roles
 from lep.roles.models import Role
+from lep.service import commit
 from lep.shortlisting import lottery
 from lep.shortlisting.assessment import scored_criteria
 from lep.shortlisting.models import LotteryQuota, Panel, PanelMember, Score, Scorecard
@@ -126,7 +127,7 @@ def _panel(role: Role, hr: User, scorer: User) -> Panel:
             after={"lead_id": hr.id, "scorer_id": scorer.id},
             actor_label="demo",
         )
-        db.session.commit()
+        commit()
     return panel
 
 
@@ -173,11 +174,11 @@ def seed_demo_lottery() -> Role:
 
     hr = demo_user("hr@example.org", "Harriet HR", {"hr"})
     scorer = demo_user("panel@example.org", "Pat Panel", {"panel"})
-    db.session.commit()
+    commit()
     role = _role(hr)
     for number, name in enumerate(NAMES):
         user = demo_user(f"lottery{number + 1:02d}@example.org", name, {"applicant"})
-        db.session.commit()
+        commit()
         application = applications.find_application(user.id, role.id)
         if application is None:
             if not applications.role_is_open(role):
@@ -203,7 +204,7 @@ def seed_demo_lottery() -> Role:
             _score(role, found.id, number, scorer)
     if panel.scoring_closed_at is None:
         panel.scoring_closed_at = utcnow()
-    db.session.commit()
+    commit()
     if role.status == "open":
         roles.close_role(role, hr)
     saved = db.session.scalar(

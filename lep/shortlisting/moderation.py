@@ -21,7 +21,7 @@ from lep.accounts.models import User
 from lep.applications.models import Application
 from lep.extensions import db
 from lep.roles.models import Question, Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.assessment import (
     scored_criteria,
 )
@@ -183,7 +183,7 @@ def record_moderation(
         after={"criterion_id": criterion_id, "value": score, "reason": reason},
         actor=by,
     )
-    db.session.commit()
+    commit()
     return existing
 
 

@@ -27,11 +27,11 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.money import format_pounds
 from lep.notifications.models import OutboxMessage
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.partners.services import appoint
 from lep.roles import pay
 from lep.roles.models import PayPoint, RateCard, Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.models import Interview, Offer
 from lep.timeutil import LONDON, format_date
 from lep.urls import external_url
@@ -386,11 +386,8 @@ def make_offer(application: Application, terms: OfferTerms, by: Any) -> Offer:
             after={"outcome": "offer", "offer_id": offer.id},
             actor=by,
         )
-    message = _email_applicant(
-        offer, f"We would like to offer you the role: {role.title}", "offer_made"
-    )
-    db.session.commit()
-    deliver_queued(message)
+    _email_applicant(offer, f"We would like to offer you the role: {role.title}", "offer_made")
+    commit()
     return offer
 
 
@@ -424,14 +421,13 @@ def withdraw_offer(offer: Offer, by: Any, reason: str) -> Offer:
         after={"status": back_to, "offer_id": offer.id},
         actor=by,
     )
-    message = _email_applicant(
+    _email_applicant(
         offer,
         f"Your offer for {offer.role.title} has been withdrawn",
         "offer_withdrawn",
         reason=reason,
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return offer
 
 
@@ -466,10 +462,9 @@ def accept_offer(offer: Offer, user: Any) -> Offer:
         after={"status": "appointed", "offer_id": offer.id},
         actor=user,
     )
-    message = _email_hr(offer, "accepted")
-    welcome = _email_accepted(offer, user)
-    db.session.commit()
-    deliver_queued(*(m for m in (message, welcome) if m is not None))
+    _email_hr(offer, "accepted")
+    _email_accepted(offer, user)
+    commit()
     return offer
 
 
@@ -524,10 +519,8 @@ def decline_offer(offer: Offer, user: Any, reason: str = "") -> Offer:
         after={"status": "declined", "offer_id": offer.id},
         actor=user,
     )
-    message = _email_hr(offer, "declined", reason=reason)
-    db.session.commit()
-    if message is not None:
-        deliver_queued(message)
+    _email_hr(offer, "declined", reason=reason)
+    commit()
     return offer
 
 
@@ -581,13 +574,12 @@ def record_unsuccessful(application: Application, by: Any, reason: str) -> Appli
         actor=by,
     )
     role = application.role
-    message = queue_email(
+    queue_email(
         application.applicant.email,
         f"Your interview for {role.title}",
         "interview_outcome_unsuccessful",
         application=application,
         role=role,
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return application

@@ -25,9 +25,9 @@ from lep.accounts.models import User, UserRole
 from lep.applications.models import Application
 from lep.db import utcnow
 from lep.extensions import db
-from lep.notifications.services import deliver_queued, queue_email
+from lep.notifications.services import queue_email
 from lep.roles.models import Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.models import Panel, PanelMember, Scorecard
 from lep.timeutil import format_datetime
 from lep.urls import external_url
@@ -54,7 +54,7 @@ def get_or_create_panel(role: Role, by: Any) -> Panel:
     db.session.add(panel)
     db.session.flush()
     audit.record("panel.created", "panel", panel.id, after={"role_id": role.id}, actor=by)
-    db.session.commit()
+    commit()
     return panel
 
 
@@ -125,7 +125,7 @@ def set_lead(role: Role, user_id: int | None, by: Any) -> Panel:
         after={"lead_id": user.id},
         actor=by,
     )
-    db.session.commit()
+    commit()
     return panel
 
 
@@ -157,7 +157,7 @@ def add_scorer(role: Role, user_id: int | None, by: Any) -> PanelMember:
         after={"user_id": user.id, "role_id": role.id},
         actor=by,
     )
-    message = queue_email(
+    queue_email(
         user.email,
         f"You are on the panel for {role.title}",
         "panel_added",
@@ -165,8 +165,7 @@ def add_scorer(role: Role, user_id: int | None, by: Any) -> PanelMember:
         role=role,
         scoring_url=external_url("panel.role", role_id=role.id),
     )
-    db.session.commit()
-    deliver_queued(message)
+    commit()
     return member
 
 
@@ -206,7 +205,7 @@ def remove_scorer(role: Role, member_id: int | None, by: Any) -> None:
         actor=by,
     )
     db.session.delete(member)
-    db.session.commit()
+    commit()
 
 
 def close_scoring(role: Role, by: Any) -> Panel:
@@ -227,7 +226,7 @@ def close_scoring(role: Role, by: Any) -> Panel:
         after={"scoring_closed_at": panel.scoring_closed_at, "role_id": role.id},
         actor=by,
     )
-    db.session.commit()
+    commit()
     return panel
 
 

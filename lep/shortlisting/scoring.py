@@ -30,7 +30,7 @@ from lep.applications.models import Answer, Application, SupportingFile
 from lep.db import utcnow
 from lep.extensions import db
 from lep.roles.models import Criterion, Role
-from lep.service import DomainError
+from lep.service import DomainError, commit
 from lep.shortlisting.assessment import scored_criteria
 from lep.shortlisting.models import SCORE_MAX, SCORE_MIN, Panel, PanelMember, Score, Scorecard
 from lep.shortlisting.panels import NOT_SCORED, can_score, progress
@@ -376,7 +376,7 @@ def save_scorecard(
         after=_snapshot(card),
         actor=scorer,
     )
-    db.session.commit()
+    commit()
     return card
 
 
@@ -428,7 +428,7 @@ def declare_conflict(role: Role, application: Application, scorer: Any, note: st
         after={"application_id": application.id, "status": "conflict", "note": note},
         actor=scorer,
     )
-    db.session.commit()
+    commit()
     return card
 
 
