@@ -25,11 +25,16 @@ from lep.extensions import db
 from lep.roles.models import Criterion, Role
 from lep.shortlisting.models import DISAGREEMENT, ModeratedScore, Score, Scorecard
 
+APPLICATION, INTERVIEW = "application", "interview"
 
-def scored_criteria(role: Role) -> list[Criterion]:
-    """The criteria scored at shortlisting: application-stage ones a question covers, in order."""
+
+def scored_criteria(role: Role, stage: str = APPLICATION) -> list[Criterion]:
+    """The criteria a scorecard of this stage scores, in order: at shortlisting, the
+    application-stage ones a question covers; at interview, every interview-stage one."""
+    if stage == INTERVIEW:
+        return [c for c in role.criteria if c.stage == INTERVIEW]
     covered = {c.id for question in role.questions for c in question.criteria}
-    return [c for c in role.criteria if c.stage == "application" and c.id in covered]
+    return [c for c in role.criteria if c.stage == APPLICATION and c.id in covered]
 
 
 def round_half_up(value: Fraction) -> int:
@@ -110,8 +115,11 @@ class ApplicationAssessment:
         return True
 
 
-def assess(role: Role, application_ids: Iterable[int]) -> dict[int, ApplicationAssessment]:
-    """Assess the given applications of a role in two queries, whatever their number."""
+def assess(
+    role: Role, application_ids: Iterable[int], stage: str = APPLICATION
+) -> dict[int, ApplicationAssessment]:
+    """Assess the given applications of a role at a stage (the written application or the
+    interview) in two queries, whatever their number."""
     ids = list(application_ids)
     scores: Iterable[Any] = []
     if ids:
@@ -121,10 +129,11 @@ def assess(role: Role, application_ids: Iterable[int]) -> dict[int, ApplicationA
             .where(
                 Scorecard.application_id.in_(ids),
                 Scorecard.status == "submitted",
+                Scorecard.stage == stage,
                 Score.value.is_not(None),
             )
         ).all()
-    return assessments(scored_criteria(role), ids, scores, moderated_scores(ids))
+    return assessments(scored_criteria(role, stage), ids, scores, moderated_scores(ids))
 
 
 def moderated_scores(application_ids: list[int]) -> list[ModeratedScore]:

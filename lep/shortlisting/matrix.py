@@ -29,6 +29,7 @@ from lep.db import KnownPage
 from lep.extensions import db
 from lep.roles.models import Criterion, Question, Role, question_criterion
 from lep.shortlisting.assessment import (
+    APPLICATION,
     ApplicationAssessment,
     CriterionResult,
     round_half_up,
@@ -114,6 +115,7 @@ def _needing_moderation() -> ColumnElement[bool]:
         .where(
             Scorecard.role_id == ROLE_ID,
             Scorecard.status == "submitted",
+            Scorecard.stage == APPLICATION,
             Score.value.is_not(None),
             Score.criterion_id.in_(CRITERION_IDS),
         )
@@ -249,7 +251,7 @@ def _scores_statement() -> Any:
             & (Scorecard.status == "submitted")
             & Score.value.is_not(None),
         )
-        .where(Scorecard.application_id.in_(APPLICATION_IDS))
+        .where(Scorecard.application_id.in_(APPLICATION_IDS), Scorecard.stage == APPLICATION)
     )
     moderated = select(
         literal(MODERATED),
@@ -404,7 +406,11 @@ def _scorers_statement(with_panel: bool) -> Select[Any]:
     role: each person's name and seat looked up by key. The scorers with a card come from a
     loose index scan on ix_scorecard_role_status_scorer: one index probe per scorer, not one
     row per card."""
-    cards = (Scorecard.role_id == ROLE_ID) & (Scorecard.status == "submitted")
+    cards = (
+        (Scorecard.role_id == ROLE_ID)
+        & (Scorecard.status == "submitted")
+        & (Scorecard.stage == APPLICATION)
+    )
     first = select(
         select(func.min(Scorecard.scorer_id)).where(cards).scalar_subquery().label("scorer_id")
     )

@@ -41,6 +41,9 @@ SCORE_MIN, SCORE_MAX = 0, 3
 DISAGREEMENT = 2  # scorers this far apart on a criterion are flagged for moderation
 
 SCORECARD_STATUSES = {"draft": "In progress", "submitted": "Submitted", "conflict": "Conflict"}
+# What a scorecard scores: the written application (shortlisting) or the interview. The same
+# card, scale, drafts, conflicts and moderation serve both; a card scores its stage's criteria.
+SCORECARD_STAGES = {"application": "Application", "interview": "Interview"}
 OUTCOMES = {"shortlisted": "Shortlisted", "not_shortlisted": "Not shortlisted"}
 OFFER_STATUSES = {
     "made": "Offer made: waiting for a reply",
@@ -83,12 +86,14 @@ class PanelMember(db.Model):  # type: ignore[name-defined,misc]
 
 
 class Scorecard(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
-    """One scorer's view of one application: draft, submitted, or a declared conflict."""
+    """One scorer's view of one application at one stage (the written application, or the
+    interview): draft, submitted, or a declared conflict."""
 
     __tablename__ = "scorecard"
     __table_args__ = (
-        UniqueConstraint("application_id", "scorer_id", name="one_card_per_scorer"),
+        UniqueConstraint("application_id", "scorer_id", "stage", name="one_card_per_stage"),
         CheckConstraint(one_of("status", SCORECARD_STATUSES), name="status"),
+        CheckConstraint(one_of("stage", SCORECARD_STAGES), name="stage"),
         Index("ix_scorecard_scorer_status", "scorer_id", "status"),
         # The matrix's scorers: the distinct scorers with a submitted card for a role, one
         # index probe each (matrix.scorers_for).
@@ -102,6 +107,9 @@ class Scorecard(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     scorer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="draft")
+    stage: Mapped[str] = mapped_column(
+        String(12), default="application", server_default="application"
+    )
     conflict_note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -22,9 +22,7 @@ from lep.applications.models import Application
 from lep.extensions import db
 from lep.roles.models import Question, Role
 from lep.service import DomainError, commit
-from lep.shortlisting.assessment import (
-    scored_criteria,
-)
+from lep.shortlisting.assessment import INTERVIEW, scored_criteria
 from lep.shortlisting.models import (
     SCORE_MAX,
     SCORE_MIN,
@@ -139,14 +137,22 @@ def record_moderation(
     role = application.role
     panel = panel_for(role)
     check_may_act(by, panel)
-    check_scoring_closed(panel)
+    interview_ids = {c.id for c in scored_criteria(role, INTERVIEW)}
+    if criterion_id in interview_ids:
+        # The interview stage: moderated once the panel's interview cards are in.
+        if application.status != "interview":
+            raise DomainError(
+                {"application": "Interview scores can be moderated only while at interview"}
+            )
+    else:
+        check_scoring_closed(panel)
     if application.status in NOT_CONSIDERED:
         raise DomainError({"application": "This application is not being considered"})
-    if outcomes_sent([application.id]):
+    if criterion_id not in interview_ids and outcomes_sent([application.id]):
         raise DomainError(
             {"application": "The outcome has been sent: the scores can no longer change"}
         )
-    if criterion_id not in {c.id for c in scored_criteria(role)}:
+    if criterion_id not in {c.id for c in scored_criteria(role)} | interview_ids:
         raise DomainError({"criterion": "This criterion is not scored at shortlisting"})
     errors: dict[str, str] = {}
     score = parse_score(value)

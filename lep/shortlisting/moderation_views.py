@@ -8,6 +8,7 @@ Applications appear by reference only: the lead decides blind too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -26,7 +27,13 @@ from lep.roles.models import Role
 from lep.service import DomainError
 from lep.shortlisting import decisions, moderation
 from lep.shortlisting import matrix as matrix_data
-from lep.shortlisting.assessment import assess, scored_criteria
+from lep.shortlisting.assessment import (
+    APPLICATION,
+    INTERVIEW,
+    ApplicationAssessment,
+    assess,
+    scored_criteria,
+)
 from lep.shortlisting.models import OUTCOMES, SCALE, Scorecard
 from lep.shortlisting.moderation_forms import (
     INTERVIEW_ERROR_FIELDS,
@@ -66,6 +73,18 @@ def panel_url(role: Role) -> str:
         except BuildError:
             continue
     return f"/hr/roles/{role.id}/panel"
+
+
+@dataclass(frozen=True)
+class StageScores:
+    """One stage's criteria, the panel's cards and the assessment, as the lead's page shows them
+    (the same template block for the application and the interview)."""
+
+    key: str
+    criteria: list[Any]
+    assessment: ApplicationAssessment
+    cards: list[Scorecard]
+    editable: bool
 
 
 @bp.context_processor
@@ -147,17 +166,41 @@ def _application_page(
         a.question_id: a
         for a in db.session.scalars(select(Answer).where(Answer.application_id == application.id))
     }
-    cards = db.session.scalars(
+    all_cards = db.session.scalars(
         select(Scorecard)
         .where(Scorecard.application_id == application.id)
         .options(selectinload(Scorecard.scores), selectinload(Scorecard.scorer))
         .order_by(Scorecard.scorer_id)
     ).all()
+    cards = [c for c in all_cards if c.stage == APPLICATION]
+    interview_cards = [c for c in all_cards if c.stage == INTERVIEW]
+    interview_criteria = scored_criteria(role, INTERVIEW)
+    interview_assessment = assess(role, [application.id], INTERVIEW)[application.id]
     decision = decisions.decision_for(application)
     told = bool(moderation.outcomes_sent([application.id]))
+    may_act = moderation.can_moderate(_me(), panel)
+    stages = [
+        StageScores(
+            APPLICATION,
+            criteria,
+            assessment,
+            cards,
+            may_act and panel is not None and panel.scoring_closed_at is not None and not told,
+        )
+    ]
+    if interview_cards or application.status == "interview":
+        stages.append(
+            StageScores(
+                INTERVIEW,
+                interview_criteria,
+                interview_assessment,
+                interview_cards,
+                may_act and application.status == "interview",
+            )
+        )
     forms: dict[int, FlaskForm] = {}
-    for c in criteria:
-        result = assessment.criteria[c.id]
+    for c in criteria + interview_criteria:
+        result = assessment.criteria.get(c.id) or interview_assessment.criteria[c.id]
         forms[c.id] = moderation_form(
             c,
             value=str(result.moderated) if result.moderated is not None else None,
@@ -177,7 +220,6 @@ def _application_page(
             },
         )
     )
-    may_act = moderation.can_moderate(_me(), panel)
     # A moderated score changed after the decision can leave it breaking a rule: say so.
     stale = (
         decisions.rule_problems(
@@ -196,6 +238,7 @@ def _application_page(
         assessment=assessment,
         answers=answers,
         cards=cards,
+        stages=stages,
         decision=decision,
         told=told,
         interview=decisions.interview_for(application),
@@ -224,7 +267,8 @@ def application(role_id: int, application_id: int) -> ResponseReturnValue:
 def moderate(role_id: int, application_id: int, criterion_id: int) -> ResponseReturnValue:
     role = _role(role_id)
     app_ = _application(role, application_id)
-    criterion = next((c for c in scored_criteria(role) if c.id == criterion_id), None)
+    scored = scored_criteria(role) + scored_criteria(role, INTERVIEW)
+    criterion = next((c for c in scored if c.id == criterion_id), None)
     if criterion is None:
         abort(404)
     form = moderation_form(criterion, posted=True)

@@ -21,6 +21,7 @@ from lep.forms import show_errors
 from lep.roles.models import Role
 from lep.service import DomainError
 from lep.shortlisting import offers
+from lep.shortlisting.assessment import INTERVIEW, assess, scored_criteria
 from lep.shortlisting.models import Offer
 from lep.shortlisting.offer_forms import AnswerForm, OfferForm, OutcomeForm, WithdrawForm
 
@@ -228,4 +229,11 @@ def interview_outcome(application_id: int) -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("offers.role_offers", role_id=application.role_id))
-    return render_template("shortlisting/offers/outcome.html", form=form, application=application)
+    role = application.role
+    return render_template(
+        "shortlisting/offers/outcome.html",
+        form=form,
+        application=application,
+        criteria=scored_criteria(role, INTERVIEW),
+        interview_scores=assess(role, [application.id], INTERVIEW)[application.id],
+    )

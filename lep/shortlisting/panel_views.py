@@ -15,13 +15,14 @@ from flask_login import current_user
 
 from lep.access import require_role, signed_in
 from lep.applications import services as application_services
-from lep.applications.models import SupportingFile
+from lep.applications.models import Application, SupportingFile
 from lep.extensions import db
 from lep.forms import show_errors
 from lep.roles.models import Role
-from lep.service import DomainError
+from lep.service import DomainError, current_person
 from lep.shortlisting import panel_forms as forms
 from lep.shortlisting import panels, scoring
+from lep.shortlisting.assessment import INTERVIEW, scored_criteria
 from lep.shortlisting.models import SCALE, SCORECARD_STATUSES, Panel
 from lep.storage import send_private_file
 
@@ -71,7 +72,65 @@ def role(role_id: int) -> ResponseReturnValue:
     role, panel = _seat(role_id)
     page = request.args.get("page", 1, type=int) or 1
     listing = scoring.applications_page(role, _me(), page)
-    return render_template("shortlisting/panel/role.html", role=role, panel=panel, listing=listing)
+    return render_template(
+        "shortlisting/panel/role.html",
+        role=role,
+        panel=panel,
+        listing=listing,
+        interviewees=scoring.interviewees(role, _me()),
+    )
+
+
+@bp.route("/panel/roles/<int:role_id>/interviews/<int:application_id>", methods=["GET", "POST"])
+@signed_in
+def interview(role_id: int, application_id: int) -> ResponseReturnValue:
+    """After the interview: the same scorecard (scale, drafts, final once submitted) for the
+    role's interview-stage criteria. The interviewee is known by reference only here too."""
+    role, _panel = _seat(role_id)
+    application = db.session.get(Application, application_id)
+    if application is None or application.role_id != role.id:
+        abort(404)
+    criteria = [
+        scoring.BlindCriterion(c.id, c.text, c.essential, [])
+        for c in scored_criteria(role, INTERVIEW)
+    ]
+    card = scoring.card_of(application.id, current_user.id, INTERVIEW)
+    if request.method == "POST":
+        form = forms.scorecard_form(criteria, posted=True)
+        submitting = "submit_scores" in request.form
+        if form.validate_on_submit():
+            try:
+                scoring.save_scorecard(
+                    role,
+                    application,
+                    current_person(),
+                    form.scores(),
+                    form.comments(),
+                    submitting,
+                    stage=INTERVIEW,
+                )
+            except scoring.DomainError as exc:
+                show_errors(form, exc.errors)
+            else:
+                flash(
+                    f"Interview scores for {application.reference} "
+                    + ("submitted." if submitting else "saved as a draft."),
+                    "success",
+                )
+                return redirect(url_for("panel.role", role_id=role.id))
+        card = scoring.card_of(application.id, current_user.id, INTERVIEW)
+    else:
+        form = forms.scorecard_form(criteria, card.scores if card else None)
+    return render_template(
+        "shortlisting/panel/interview.html",
+        role=role,
+        reference=application.reference,
+        criteria=criteria,
+        form=form,
+        card=card,
+        read_only=card is not None and card.status != "draft",
+        saved={s.criterion_id: s for s in card.scores} if card else {},
+    )
 
 
 def _application(role: Role, application_id: int) -> Any:

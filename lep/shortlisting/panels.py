@@ -279,6 +279,7 @@ def progress(role: Role, user_ids: list[int]) -> dict[int, Progress]:
         .where(
             Scorecard.role_id == role.id,
             Scorecard.scorer_id.in_(user_ids),
+            Scorecard.stage == "application",
             Application.status.not_in(NOT_SCORED),
         )
         .group_by(Scorecard.scorer_id, Scorecard.status)

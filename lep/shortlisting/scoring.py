@@ -31,7 +31,8 @@ from lep.db import utcnow
 from lep.extensions import db
 from lep.roles.models import Criterion, Role
 from lep.service import DomainError, commit
-from lep.shortlisting.assessment import scored_criteria
+from lep.service import utcnow as service_now
+from lep.shortlisting.assessment import APPLICATION, INTERVIEW, scored_criteria
 from lep.shortlisting.models import SCORE_MAX, SCORE_MIN, Panel, PanelMember, Score, Scorecard
 from lep.shortlisting.panels import NOT_SCORED, can_score, progress
 from lep.shortlisting.redaction import redact
@@ -63,6 +64,7 @@ def scorable(role_id: int, scorer_id: int) -> Select[tuple[Application]]:
         Scorecard.role_id == role_id,
         Scorecard.scorer_id == scorer_id,
         Scorecard.status == "conflict",
+        Scorecard.stage == APPLICATION,
     )
     return select(Application).where(
         Application.role_id == role_id,
@@ -133,7 +135,9 @@ def applications_page(role: Role, scorer: Any, page: int) -> ApplicationsPage:
         status = dict(
             db.session.execute(  # type: ignore[arg-type]
                 select(Scorecard.application_id, Scorecard.status).where(
-                    Scorecard.scorer_id == scorer.id, Scorecard.application_id.in_(ids)
+                    Scorecard.scorer_id == scorer.id,
+                    Scorecard.application_id.in_(ids),
+                    Scorecard.stage == APPLICATION,
                 )
             ).all()
         )
@@ -143,6 +147,7 @@ def applications_page(role: Role, scorer: Any, page: int) -> ApplicationsPage:
                 Scorecard.role_id == role.id,
                 Scorecard.scorer_id == scorer.id,
                 Scorecard.status == "conflict",
+                Scorecard.stage == APPLICATION,
             )
         )
         or 0
@@ -252,10 +257,14 @@ def may_open_file(application: Application, scorer: Any) -> bool:
 # --- Scorecards --------------------------------------------------------------------------------
 
 
-def card_of(application_id: int, scorer_id: int) -> Scorecard | None:
+def card_of(application_id: int, scorer_id: int, stage: str = APPLICATION) -> Scorecard | None:
     return db.session.scalar(
         select(Scorecard)
-        .where(Scorecard.application_id == application_id, Scorecard.scorer_id == scorer_id)
+        .where(
+            Scorecard.application_id == application_id,
+            Scorecard.scorer_id == scorer_id,
+            Scorecard.stage == stage,
+        )
         .options(selectinload(Scorecard.scores))
     )
 
@@ -288,10 +297,14 @@ def _scoring_open(panel: Panel | None, role: Role) -> Panel:
     return panel
 
 
-def _locked_card(application: Application, scorer: Any) -> Scorecard | None:
+def _locked_card(application: Application, scorer: Any, stage: str) -> Scorecard | None:
     return db.session.scalar(
         select(Scorecard)
-        .where(Scorecard.application_id == application.id, Scorecard.scorer_id == scorer.id)
+        .where(
+            Scorecard.application_id == application.id,
+            Scorecard.scorer_id == scorer.id,
+            Scorecard.stage == stage,
+        )
         .with_for_update()
     )
 
@@ -317,14 +330,21 @@ def save_scorecard(
     values: Mapping[int, Any],
     comments: Mapping[int, str],
     submit: bool,
+    stage: str = APPLICATION,
 ) -> Scorecard:
-    """Save the scorer's scores (by criterion id) as a draft, or submit them (final)."""
-    _scoring_open(seat(role.id, scorer), role)
-    if scorable_application(role, scorer, application.id) is None:
-        raise DomainError({"scorecard": "This application cannot be scored"})
-    card = _locked_card(application, scorer)
+    """Save the scorer's scores (by criterion id) for a stage as a draft, or submit them
+    (final). The same card, scale and checks serve the application and the interview."""
+    if stage == INTERVIEW:
+        check_interview_scorable(role, application, scorer)
+    else:
+        _scoring_open(seat(role.id, scorer), role)
+        if scorable_application(role, scorer, application.id) is None:
+            raise DomainError({"scorecard": "This application cannot be scored"})
+    card = _locked_card(application, scorer, stage)
     _refuse_if_final(card)
-    criteria = scored_criteria(role)
+    criteria = scored_criteria(role, stage)
+    if not criteria:
+        raise DomainError({"scorecard": "No criterion of this role is scored at this stage"})
     errors: dict[str, str] = {}
     parsed: dict[int, int | None] = {}
     notes: dict[int, str] = {}
@@ -346,13 +366,15 @@ def save_scorecard(
         raise DomainError(errors)
     before = _snapshot(card)
     if card is None:
-        card = Scorecard(application_id=application.id, scorer_id=scorer.id, role_id=role.id)
+        card = Scorecard(
+            application_id=application.id, scorer_id=scorer.id, role_id=role.id, stage=stage
+        )
         db.session.add(card)
         try:
             db.session.flush()
         except IntegrityError:  # the same scorer in another tab a moment ago
             db.session.rollback()
-            card = _locked_card(application, scorer)
+            card = _locked_card(application, scorer, stage)
             _refuse_if_final(card)
             assert card is not None
     existing = {s.criterion_id: s for s in card.scores}
@@ -385,6 +407,7 @@ def _snapshot(card: Scorecard | None) -> dict[str, Any] | None:
         return None
     return {
         "application_id": card.application_id,
+        "stage": card.stage,
         "status": card.status,
         "scores": {str(s.criterion_id): s.value for s in card.scores},
         "comments": {str(s.criterion_id): s.comment for s in card.scores if s.comment},
@@ -401,7 +424,7 @@ def declare_conflict(role: Role, application: Application, scorer: Any, note: st
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise DomainError({"note": f"Your note must be {MAX_NOTE:,} characters or fewer"})
-    card = _locked_card(application, scorer)
+    card = _locked_card(application, scorer, APPLICATION)
     if card is not None and card.status == "conflict":
         return card
     if card is not None and card.status == "submitted":
@@ -432,13 +455,76 @@ def declare_conflict(role: Role, application: Application, scorer: Any, note: st
     return card
 
 
+# --- Interview scorecards ------------------------------------------------------------------------
+
+
+def check_interview_scorable(role: Role, application: Application, scorer: Any) -> None:
+    """A panel member scores an interviewee once the interview has started: the application is
+    at interview (not their own), and they declared no conflict of interest for it."""
+    from lep.shortlisting.models import Interview
+
+    if seat(role.id, scorer) is None:
+        raise DomainError({"scorecard": "You are not on the panel for this role"})
+    interview = db.session.scalar(
+        select(Interview).where(Interview.application_id == application.id)
+    )
+    if (
+        application.role_id != role.id
+        or application.applicant_id == scorer.id
+        or application.status != "interview"
+        or interview is None
+    ):
+        raise DomainError({"scorecard": "This applicant is not at interview, so cannot be scored"})
+    if interview.starts_at > service_now():
+        raise DomainError(
+            {"scorecard": "The interview has not happened yet: score it after the interview"}
+        )
+    earlier = card_of(application.id, scorer.id, APPLICATION)
+    if earlier is not None and earlier.status == "conflict":
+        raise DomainError({"scorecard": CONFLICTED})
+
+
+def interviewees(role: Role, scorer: Any) -> list[tuple[Application, Any, str | None]]:
+    """The role's applicants at interview (not the scorer's own), with their interview and this
+    scorer's interview card status (None: not started), in interview order. Two queries."""
+    from lep.shortlisting.models import Interview
+
+    rows = db.session.execute(
+        select(Application, Interview)
+        .join(Interview, Interview.application_id == Application.id)
+        .where(
+            Application.role_id == role.id,
+            Application.status.in_(
+                ("interview", "offered", "declined", "appointed", "unsuccessful")
+            ),
+            Application.applicant_id != scorer.id,
+        )
+        .order_by(Interview.starts_at, Application.id)
+    ).all()
+    ids = [a.id for a, _ in rows]
+    status: dict[int, str] = {}
+    if ids:
+        status = dict(
+            db.session.execute(  # type: ignore[arg-type]
+                select(Scorecard.application_id, Scorecard.status).where(
+                    Scorecard.scorer_id == scorer.id,
+                    Scorecard.application_id.in_(ids),
+                    Scorecard.stage == INTERVIEW,
+                )
+            ).all()
+        )
+    return [(a, i, status.get(a.id)) for a, i in rows]
+
+
 # --- Others' scores ------------------------------------------------------------------------------
 
 
 def others_unlocked(role: Role, scorer: Any) -> bool:
     """True once the scorer has submitted a card for every application they can score."""
     mine = select(Scorecard.application_id).where(
-        Scorecard.scorer_id == scorer.id, Scorecard.status == "submitted"
+        Scorecard.scorer_id == scorer.id,
+        Scorecard.status == "submitted",
+        Scorecard.stage == APPLICATION,
     )
     waiting = db.session.scalar(
         select(func.count()).select_from(
@@ -452,6 +538,7 @@ def others_unlocked(role: Role, scorer: Any) -> bool:
             Scorecard.role_id == role.id,
             Scorecard.scorer_id == scorer.id,
             Scorecard.status == "submitted",
+            Scorecard.stage == APPLICATION,
         )
     )
     return bool(submitted)
@@ -494,7 +581,11 @@ def others_scores(role: Role, panel: Panel, scorer: Any, page: int) -> OthersSco
     if rows:
         cards = db.session.scalars(
             select(Scorecard)
-            .where(Scorecard.application_id.in_(rows), Scorecard.status == "submitted")
+            .where(
+                Scorecard.application_id.in_(rows),
+                Scorecard.status == "submitted",
+                Scorecard.stage == APPLICATION,
+            )
             .options(selectinload(Scorecard.scores))
         )
         wanted = {c.id for c in criteria}
