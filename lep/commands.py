@@ -205,3 +205,20 @@ def resume_payments() -> None:
     for run in resumed:
         click.echo(f"{run.reference}: {run.outcome}")
     click.echo(f"Resumed {len(resumed)} payment run{'' if len(resumed) == 1 else 's'}.")
+
+
+@lep_cli.command("reminders")
+@with_appcontext
+def reminders() -> None:
+    """Remind partners and contacts of checks about to expire (run it daily from cron). Each
+    check is reminded once per threshold (30 days, 7 days, expired), however often this runs.
+    With JOB_QUEUE=rq the work goes to the worker."""
+    from lep.jobs import RQQueue, enqueue, get_queue
+    from lep.support.reminders import send_due
+
+    if isinstance(get_queue(), RQQueue):
+        enqueue("lep.support.reminders.send_due")
+        click.echo("Reminders queued for the worker.")
+        return
+    sent = send_due()
+    click.echo(f"Sent {sent} check reminder{'' if sent == 1 else 's'}.")

@@ -51,15 +51,24 @@ from lep.shortlisting.models import (
     Score,
     Scorecard,
 )
+from lep.support.models import (
+    AppointmentEnding,
+    CheckReminder,
+    InductionItem,
+    InductionTick,
+    SupportCheck,
+)
 
 __all__ = [
     "Answer",
     "ApiToken",
     "Application",
     "Appointment",
+    "AppointmentEnding",
     "AuditEvent",
     "BacsInstruction",
     "BankDetails",
+    "CheckReminder",
     "Claim",
     "ClaimApproval",
     "ClaimLine",
@@ -69,6 +78,8 @@ __all__ = [
     "EqualityResponse",
     "ExpenseCategory",
     "ExpensePolicy",
+    "InductionItem",
+    "InductionTick",
     "Interview",
     "Involvement",
     "LotteryDraw",
@@ -96,6 +107,7 @@ __all__ = [
     "Role",
     "Score",
     "Scorecard",
+    "SupportCheck",
     "SupportingFile",
     "TotpCredential",
     "User",

@@ -180,7 +180,10 @@ def places(user: Any) -> list[Place]:
         return []
     found: dict[int, Place] = {}
     for appointment in db.session.scalars(
-        select(Appointment).where(Appointment.user_id == user.id).order_by(Appointment.id)
+        # An ended appointment takes no new involvement; what is owed is still paid.
+        select(Appointment)
+        .where(Appointment.user_id == user.id, Appointment.ended_at.is_(None))
+        .order_by(Appointment.id)
     ):
         found[appointment.role_id] = Place(appointment.role, appointment)
     if is_reviewer(user):
