@@ -67,6 +67,9 @@ class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
             name="contact_method",
         ),
         Index("ix_application_role_status", "role_id", "status"),
+        CheckConstraint(
+            "assisted_how IS NULL OR " + one_of("assisted_how", OTHER_WAYS), name="assisted_how"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,9 +96,16 @@ class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     address_postcode: Mapped[str] = mapped_column(String(10), default="", server_default="")
     helped_by: Mapped[str] = mapped_column(Text, default="")  # who is helping them apply, if anyone
     guaranteed_interview: Mapped[bool] = mapped_column(default=False)
+    # Entered on the person's behalf (lep.applications.assisted): how it was taken, who typed it
+    # in, and the person's agreement. Shown to HR, never to scorers.
+    assisted_how: Mapped[str | None] = mapped_column(String(20))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    consent_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     role: Mapped[Role] = relationship()
-    applicant: Mapped[User] = relationship()
+    applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     answers: Mapped[list[Answer]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
@@ -113,6 +123,10 @@ class Application(TimestampMixin, db.Model):  # type: ignore[name-defined,misc]
     @property
     def postal_address(self) -> PostalAddress | None:
         return address_of(self)
+
+    @property
+    def assisted(self) -> bool:
+        return self.assisted_how is not None
 
     @property
     def staff_status_text(self) -> str:
@@ -191,6 +205,10 @@ class OtherWayRequest(TimestampMixin, db.Model):  # type: ignore[name-defined,mi
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     outcome: Mapped[str] = mapped_column(Text, default="")
+    # The application HR entered for them from this request, if it came to that.
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id", ondelete="SET NULL")
+    )
 
     role: Mapped[Role] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])

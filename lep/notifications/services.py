@@ -29,6 +29,16 @@ from lep.service import after_commit, after_commit_batch, commit
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "lep.notifications.services.deliver"
+# People without an email address (an application entered for them from a phone call or a
+# paper form) have an address on this reserved domain, which no mail server answers. A message
+# to one is kept "by_hand": HR send it as a letter, a call or a text, and mark it done.
+BY_HAND_DOMAIN = "no-email.invalid"
+BY_HAND = "by_hand"
+DONE_BY_HAND = "sent_by_hand"
+
+
+def is_by_hand(address: str) -> bool:
+    return address.lower().endswith("@" + BY_HAND_DOMAIN)
 
 
 def queue_email(to: str, subject: str, template: str, **context: object) -> OutboxMessage:
@@ -41,7 +51,7 @@ def queue_email(to: str, subject: str, template: str, **context: object) -> Outb
         body_text=body,
         template=template,
         provider=current_app.config["MAIL_PROVIDER"],
-        status="queued",
+        status=BY_HAND if is_by_hand(to) else "queued",
         attempts=0,
     )
     db.session.add(message)
