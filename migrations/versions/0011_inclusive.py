@@ -2,7 +2,7 @@
 and the request to apply another way that led to one.
 
 Revision ID: 0011_inclusive
-Revises: 0011_coordinator
+Revises: 0011_support
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import lep.db
 
 revision = "0011_inclusive"
-down_revision = "0011_coordinator"
+down_revision = "0011_support"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Support: induction checklists and ticks, checks with expiry and their reminders, endings.
 
 Revision ID: 0011_support
-Revises: 0011_coordinator
+Revises: 0011_review
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from lep.db import UTCDateTime
 
 revision = "0011_support"
-down_revision = "0011_coordinator"
+down_revision = "0011_review"
 branch_labels = None
 depends_on = None
 
