@@ -305,6 +305,15 @@ def log_involvement(
         )
     if place is not None:
         problem = _check_date(place, happened_on, london_today())
+        if not problem and happened_on is not None:
+            from lep.pool.services import registered_on
+
+            session = registered_on(user.id, happened_on)
+            if session is not None:
+                problem = (
+                    f"You were on the register of {session.title} that day: its fee is made "
+                    "from the register, so it is not logged here"
+                )
         if problem:
             errors["happened_on"] = problem
     if errors:
@@ -460,6 +469,11 @@ def approval_problem(inv: Involvement, user: Any, contacts: list[User] | None = 
         return "You cannot approve your own involvement"
     if not user.has_role(*STAFF):
         return "Only the role's staff contact can approve involvement"
+    from lep.pool.services import approval_problem as register_problem
+
+    problem = register_problem(inv, user)
+    if problem:
+        return problem
     if contacts is None:
         email = _contact(inv.role)
         contacts = _staff_with_emails({email}).get(email, []) if email else []
