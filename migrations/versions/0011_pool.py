@@ -1,7 +1,7 @@
 """pool
 
 Revision ID: 0011_pool
-Revises: 0011_coordinator
+Revises: 0011_inclusive
 Create Date: 2026-12-02 09:20:08.338039
 
 """
@@ -13,7 +13,7 @@ import lep.db
 
 # revision identifiers, used by Alembic.
 revision = "0011_pool"
-down_revision = "0011_coordinator"
+down_revision = "0011_inclusive"
 branch_labels = None
 depends_on = None
 
