@@ -20,7 +20,7 @@ from lep import audit
 from lep.extensions import db
 from lep.forms import strip
 from lep.notifications.services import deliver_queued, queue_email
-from lep.partners.involvement import InvolvementError, Rates, price_fee
+from lep.partners.involvement import Rates, price_fee
 from lep.partners.models import Involvement
 from lep.pool.models import (
     ACTIVITY_KINDS,
@@ -466,7 +466,7 @@ def _price(session: PoolSession, minutes: int) -> tuple[Any, Any, int, str]:
     rates = Rates(rate.hourly_pence, rate.half_day_pence, rate.day_pence, rate.half_day_max_hours)
     try:
         priced = price_fee(rates, "hours", minutes, 0)
-    except InvolvementError as error:
+    except DomainError as error:
         raise DomainError({"form": error.errors.get("duration_kind", str(error))}) from error
     return rates, role.rate_card, priced.fee_pence, priced.working
 

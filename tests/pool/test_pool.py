@@ -172,7 +172,7 @@ def test_training_cohort_register_makes_fees_and_a_late_correction(
     # Nobody types a fee for a day they were on a register.
     appoint(people[0], role)
     monkeypatch.setattr(involvement, "utcnow", lambda: NOW + dt.timedelta(days=2))
-    with pytest.raises(involvement.InvolvementError) as typed:
+    with pytest.raises(DomainError) as typed:
         involvement.log_involvement(
             people[0],
             role_id=role.id,
