@@ -122,6 +122,21 @@ class ApplicationsPage:
     unlocked: bool
 
 
+def _card_statuses(scorer_id: int, ids: list[int], stage: str) -> dict[int, str]:
+    """The scorer's card status for each of these applications at a stage (one query)."""
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(Scorecard.application_id, Scorecard.status).where(
+                Scorecard.scorer_id == scorer_id,
+                Scorecard.application_id.in_(ids),
+                Scorecard.stage == stage,
+            )
+        ).all()
+    )
+
+
 def applications_page(role: Role, scorer: Any, page: int) -> ApplicationsPage:
     applications = db.paginate(
         scorable(role.id, scorer.id).order_by(Application.id),
@@ -130,17 +145,7 @@ def applications_page(role: Role, scorer: Any, page: int) -> ApplicationsPage:
         error_out=False,
     )
     ids = [a.id for a in applications.items]
-    status: dict[int, str] = {}
-    if ids:
-        status = dict(
-            db.session.execute(  # type: ignore[arg-type]
-                select(Scorecard.application_id, Scorecard.status).where(
-                    Scorecard.scorer_id == scorer.id,
-                    Scorecard.application_id.in_(ids),
-                    Scorecard.stage == APPLICATION,
-                )
-            ).all()
-        )
+    status = _card_statuses(scorer.id, ids, APPLICATION)
     conflicts = (
         db.session.scalar(
             select(func.count(Scorecard.id)).where(
@@ -502,17 +507,7 @@ def interviewees(role: Role, scorer: Any) -> list[tuple[Application, Any, str | 
         .order_by(Interview.starts_at, Application.id)
     ).all()
     ids = [a.id for a, _ in rows]
-    status: dict[int, str] = {}
-    if ids:
-        status = dict(
-            db.session.execute(  # type: ignore[arg-type]
-                select(Scorecard.application_id, Scorecard.status).where(
-                    Scorecard.scorer_id == scorer.id,
-                    Scorecard.application_id.in_(ids),
-                    Scorecard.stage == INTERVIEW,
-                )
-            ).all()
-        )
+    status = _card_statuses(scorer.id, ids, INTERVIEW)
     return [(a, i, status.get(a.id)) for a, i in rows]
 
 
